@@ -1,0 +1,75 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { KeyRing } from './crypto/signing-keys.ts';
+import { openStore, type Store } from './store/database.ts';
+import { migrateToLatest } from './store/migrator.ts';
+import { AuthFailureRepository } from './store/repositories/auth-failures.ts';
+import { ChallengeRepository } from './store/repositories/challenges.ts';
+import { CodeRepository } from './store/repositories/codes.ts';
+import { GroupRepository } from './store/repositories/groups.ts';
+import { OutboxRepository } from './store/repositories/outbox.ts';
+import { PoolRepository } from './store/repositories/pools.ts';
+import { SessionRepository } from './store/repositories/sessions.ts';
+import { SigningKeyRepository } from './store/repositories/signing-keys.ts';
+import { UserRepository } from './store/repositories/users.ts';
+import { TokenService } from './tokens/token-service.ts';
+import { createUserPools, type UserPools } from './userpools/index.ts';
+import type { MessageSender } from './userpools/messages/message-sender.ts';
+import { OutboxSender } from './userpools/messages/outbox-sender.ts';
+import { SmtpSender, type SmtpOptions } from './userpools/messages/smtp-sender.ts';
+import { systemClock, type Clock } from './util/clock.ts';
+import { cryptoRandom, type Random } from './util/random.ts';
+
+export interface TesseraOptions {
+  /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
+  db: string;
+  region: string;
+  publicUrl: string;
+  issuerStyle: 'tessera' | 'aws';
+  smtp?: SmtpOptions;
+  clock?: Clock;
+  random?: Random;
+  log?: Pick<FastifyBaseLogger, 'info'>;
+}
+
+/** The running system without its HTTP face: store, crypto, token service and domain services. */
+export interface Tessera {
+  store: Store;
+  clock: Clock;
+  random: Random;
+  region: string;
+  tokens: TokenService;
+  keys: KeyRing;
+  userPools: UserPools;
+  outbox: OutboxRepository;
+  close(): Promise<void>;
+}
+
+/** The composition root: opens and migrates the database, then wires every service once. */
+export async function createTessera(o: TesseraOptions): Promise<Tessera> {
+  const store = openStore(o.db);
+  await migrateToLatest(store.db);
+  const clock = o.clock ?? systemClock;
+  const random = o.random ?? cryptoRandom;
+  const db = store.db;
+  const keys = new KeyRing(new SigningKeyRepository(db), clock);
+  const tokens = new TokenService(keys, db, clock, random, { publicUrl: o.publicUrl, style: o.issuerStyle }, o.region);
+  const outbox = new OutboxRepository(db);
+  const sender: MessageSender = o.smtp ? new SmtpSender(o.smtp) : new OutboxSender(outbox, clock, random, o.log);
+  const userPools = createUserPools({
+    db,
+    pools: new PoolRepository(db),
+    users: new UserRepository(db),
+    groups: new GroupRepository(db),
+    sessions: new SessionRepository(db),
+    codes: new CodeRepository(db),
+    challenges: new ChallengeRepository(db),
+    authFailures: new AuthFailureRepository(db),
+    keys,
+    tokens,
+    sender,
+    clock,
+    random,
+    region: o.region,
+  });
+  return { store, clock, random, region: o.region, tokens, keys, userPools, outbox, close: () => store.close() };
+}

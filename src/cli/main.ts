@@ -1,0 +1,83 @@
+import { Command, Option } from 'commander';
+import { createTessera } from '../app.ts';
+import { applyConfig } from '../config/apply.ts';
+import { loadConfigFile } from '../config/load.ts';
+import type { ConfigFile } from '../config/schema.ts';
+import { buildServer } from '../server.ts';
+
+const DEMO_CONFIG = new URL('../config/demo.yaml', import.meta.url).pathname;
+
+function dbUrl(value: string): string {
+  return value.startsWith('postgres') || value.startsWith('sqlite:') ? value : `sqlite:${value}`;
+}
+
+const program = new Command('tessera').description('Self-hosted identity and authorization server').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the server')
+  .option('--port <port>', 'port to listen on', '7070')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--db <url>', 'sqlite:PATH or postgres://…', process.env.TESSERA_DB ?? 'sqlite:./data/tessera.db')
+  .option('--config <file>', 'declarative config to apply at start')
+  .option('--public-url <url>', 'URL clients reach this server at (token issuer prefix)')
+  .option('--region <region>', 'AWS region of pool ids and ARNs', 'us-east-1')
+  .addOption(new Option('--issuer-style <style>', 'iss claim form').choices(['tessera', 'aws']).default('tessera'))
+  .option('--demo', 'apply the built-in demo data (the seed scenarios)')
+  .option('--log-level <level>', 'pino log level', 'info')
+  .action(async (o: { port: string; host: string; db: string; config?: string; publicUrl?: string; region: string; issuerStyle: 'tessera' | 'aws'; demo?: boolean; logLevel: string }) => {
+    const file: ConfigFile | undefined = o.config ? loadConfigFile(o.config) : undefined;
+    const port = Number(o.port);
+    const region = file?.region ?? o.region;
+    const publicUrl = o.publicUrl ?? file?.publicUrl ?? `http://${o.host === '0.0.0.0' ? 'localhost' : o.host}:${port}`;
+    const credentials = [...(file?.credentials ?? [])];
+    if (process.env.TESSERA_ACCESS_KEY_ID && process.env.TESSERA_SECRET_ACCESS_KEY) {
+      credentials.push({ accessKeyId: process.env.TESSERA_ACCESS_KEY_ID, secretAccessKey: process.env.TESSERA_SECRET_ACCESS_KEY });
+    }
+    if (credentials.length === 0) {
+      if (!o.demo) {
+        console.error('tessera: no admin credentials. Set TESSERA_ACCESS_KEY_ID and TESSERA_SECRET_ACCESS_KEY, or list credentials in --config.');
+        process.exit(2);
+      }
+      credentials.push({ accessKeyId: 'test', secretAccessKey: 'test' });
+      console.warn('\n  WARNING: demo mode accepts the admin access key "test" with secret "test". Never expose this server.\n');
+    }
+    const t = await createTessera({ db: dbUrl(o.db), region, publicUrl, issuerStyle: file?.issuerStyle ?? o.issuerStyle, ...(file?.smtp && { smtp: file.smtp }) });
+    const app = await buildServer(t, { credentials, logLevel: o.logLevel });
+    if (o.demo) await applyConfig(t, loadConfigFile(DEMO_CONFIG));
+    if (file) await applyConfig(t, file);
+    const stop = async () => {
+      await app.close();
+      await t.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await app.listen({ port, host: o.host });
+    const address = app.server.address();
+    const actualPort = typeof address === 'object' && address ? address.port : port;
+    console.log(`Tessera listening on http://${o.host}:${actualPort}`);
+  });
+
+program
+  .command('apply')
+  .description('make the database match a declarative config file')
+  .requiredOption('-f, --file <file>', 'YAML config file')
+  .option('--db <url>', 'sqlite:PATH or postgres://…', process.env.TESSERA_DB ?? 'sqlite:./data/tessera.db')
+  .option('--region <region>', 'AWS region of pool ids', 'us-east-1')
+  .action(async (o: { file: string; db: string; region: string }) => {
+    const file = loadConfigFile(o.file);
+    const t = await createTessera({ db: dbUrl(o.db), region: file.region ?? o.region, publicUrl: file.publicUrl ?? 'http://localhost:7070', issuerStyle: file.issuerStyle ?? 'tessera' });
+    try {
+      const report = await applyConfig(t, file);
+      for (const line of report.created) console.log(`created ${line}`);
+      for (const line of report.updated) console.log(`updated ${line}`);
+    } finally {
+      await t.close();
+    }
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(`tessera: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

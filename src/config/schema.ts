@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+const Attributes = z.record(z.string(), z.string());
+
+const UserSpec = z.object({
+  username: z.string().min(1),
+  password: z.string().min(1).optional(),
+  /** false: the password is temporary and the user must change it at first sign-in. */
+  permanent: z.boolean().default(true),
+  attributes: Attributes.default({}),
+  groups: z.array(z.string()).default([]),
+  enabled: z.boolean().default(true),
+});
+
+const GroupSpec = z.object({
+  name: z.string().min(1).max(128),
+  description: z.string().optional(),
+  precedence: z.number().int().min(0).optional(),
+  roleArn: z.string().optional(),
+});
+
+const ClientSpec = z
+  .object({
+    name: z.string().min(1),
+    id: z.string().regex(/^[\w+]+$/).optional(),
+    secret: z.string().min(1).optional(),
+    generateSecret: z.boolean().optional(),
+  })
+  .catchall(z.unknown());
+
+const PoolSpec = z
+  .object({
+    name: z.string().min(1),
+    id: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/).optional(),
+    clients: z.array(ClientSpec).default([]),
+    groups: z.array(GroupSpec).default([]),
+    users: z.array(UserSpec).default([]),
+  })
+  .catchall(z.unknown());
+
+/** The declarative file `tessera apply -f` and `serve --config` read. Cognito settings keep Cognito's names. */
+export const ConfigFile = z.object({
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/).optional(),
+  publicUrl: z.string().url().optional(),
+  issuerStyle: z.enum(['tessera', 'aws']).optional(),
+  credentials: z.array(z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) })).optional(),
+  smtp: z
+    .object({ host: z.string(), port: z.number().int(), secure: z.boolean().optional(), user: z.string().optional(), password: z.string().optional(), from: z.string() })
+    .optional(),
+  userPools: z.array(PoolSpec).default([]),
+});
+
+export type ConfigFile = z.infer<typeof ConfigFile>;
+export type PoolSpec = z.infer<typeof PoolSpec>;

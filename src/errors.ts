@@ -1,0 +1,43 @@
+/**
+ * Base of every domain error. `name` equals the wire code (e.g. `NotAuthorizedException`),
+ * so protocol adapters map an error to their wire shape without a lookup table of strings.
+ */
+export abstract class TesseraError extends Error {
+  /** HTTP status the AWS JSON protocol uses for this error. */
+  readonly status: number = 400;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A parameter fails the operation's constraints. */
+export class InvalidParameterException extends TesseraError {}
+export class ResourceNotFoundException extends TesseraError {}
+export class NotAuthorizedException extends TesseraError {}
+export class UserNotFoundException extends TesseraError {}
+export class UsernameExistsException extends TesseraError {}
+export class UserNotConfirmedException extends TesseraError {}
+export class InvalidPasswordException extends TesseraError {}
+export class CodeMismatchException extends TesseraError {}
+export class ExpiredCodeException extends TesseraError {}
+export class LimitExceededException extends TesseraError {}
+export class TooManyRequestsException extends TesseraError {}
+export class TooManyFailedAttemptsException extends TesseraError {}
+export class AliasExistsException extends TesseraError {}
+export class GroupExistsException extends TesseraError {}
+export class PasswordResetRequiredException extends TesseraError {}
+export class UnsupportedOperationException extends TesseraError {}
+export class UnsupportedTokenTypeException extends TesseraError {}
+export class InvalidUserPoolConfigurationException extends TesseraError {}
+export class InvalidLambdaResponseException extends TesseraError {}
+export class CodeDeliveryFailureException extends TesseraError {}
+export class ConcurrentModificationException extends TesseraError {}
+export class ScopeDoesNotExistException extends TesseraError {}
+export class UnsupportedUserStateException extends TesseraError {}
+
+/** A fault of ours, not the caller's. Its message never carries internals. */
+export class InternalErrorException extends TesseraError {
+  override readonly status: number = 500;
+}

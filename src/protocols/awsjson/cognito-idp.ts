@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import type { UserPools } from '../../userpools/index.ts';
+import { op, type ServiceTable } from './operation.ts';
+import {
+  AttributeList,
+  ClientId,
+  ClientMetadata,
+  ClientSettingsShape,
+  Code,
+  CreatePoolShape,
+  GroupName,
+  Limit,
+  MaxResults,
+  PageToken,
+  Password,
+  PoolSettingsShape,
+  SecretHash,
+  StringMap,
+  Token,
+  UserPoolId,
+  Username,
+} from './cognito-shapes.ts';
+import { adminGetUserToWire, clientSummaryToWire, clientToWire, groupToWire, userPoolSummaryToWire, userPoolToWire, userToWire } from './cognito-wire.ts';
+
+const AuthFlow = z.enum(['USER_SRP_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN', 'CUSTOM_AUTH', 'ADMIN_NO_SRP_AUTH', 'USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'USER_AUTH']);
+const ChallengeName = z.enum([
+  'SMS_MFA',
+  'EMAIL_OTP',
+  'SOFTWARE_TOKEN_MFA',
+  'SELECT_MFA_TYPE',
+  'MFA_SETUP',
+  'PASSWORD_VERIFIER',
+  'CUSTOM_CHALLENGE',
+  'SELECT_CHALLENGE',
+  'DEVICE_SRP_AUTH',
+  'DEVICE_PASSWORD_VERIFIER',
+  'ADMIN_NO_SRP_AUTH',
+  'NEW_PASSWORD_REQUIRED',
+  'SMS_OTP',
+  'PASSWORD',
+  'WEB_AUTHN',
+  'PASSWORD_SRP',
+]);
+const Session = z.string().min(20).max(2048);
+
+const pool = { UserPoolId };
+const poolUser = { UserPoolId, Username };
+
+/** The Cognito user pools API (`AWSCognitoIdentityProviderService`), one row per operation. */
+export function cognitoIdentityProvider(up: UserPools, region: string): ServiceTable {
+  const usersPage = (r: { items: import('../../userpools/model.ts').User[]; next?: string }, attributesToGet?: string[]) => ({
+    Users: r.items.map((u) => userToWire(u, attributesToGet)),
+    ...(r.next && { PaginationToken: r.next }),
+  });
+  return {
+    targetPrefix: 'AWSCognitoIdentityProviderService',
+    signingName: 'cognito-idp',
+    jsonVersion: '1.1',
+    operations: {
+      // Pools
+      CreateUserPool: op('sigv4', z.object(CreatePoolShape), async (i) => ({ UserPool: userPoolToWire(await up.pools.createPool(i), region, 0) })),
+      DescribeUserPool: op('sigv4', z.object(pool), async (i) => {
+        const p = await up.pools.describePool(i.UserPoolId);
+        return { UserPool: userPoolToWire(p, region, p.estimatedNumberOfUsers) };
+      }),
+      UpdateUserPool: op('sigv4', z.object({ ...pool, ...PoolSettingsShape }), async ({ UserPoolId: id, ...rest }) => up.pools.updatePool(id, rest)),
+      DeleteUserPool: op('sigv4', z.object(pool), async (i) => up.pools.deletePool(i.UserPoolId)),
+      ListUserPools: op('sigv4', z.object({ MaxResults, NextToken: PageToken.optional() }), async (i) => {
+        const r = await up.pools.listPools(i.MaxResults, i.NextToken);
+        return { UserPools: r.items.map(userPoolSummaryToWire), ...(r.next && { NextToken: r.next }) };
+      }),
+
+      // App clients
+      CreateUserPoolClient: op('sigv4', z.object({ ...pool, ...ClientSettingsShape, GenerateSecret: z.boolean().optional() }), async ({ UserPoolId: id, ...rest }) => ({
+        UserPoolClient: clientToWire(await up.pools.createClient(id, rest)),
+      })),
+      DescribeUserPoolClient: op('sigv4', z.object({ ...pool, ClientId }), async (i) => ({ UserPoolClient: clientToWire(await up.pools.describeClient(i.UserPoolId, i.ClientId)) })),
+      UpdateUserPoolClient: op('sigv4', z.object({ ...pool, ClientId, ...ClientSettingsShape, ClientName: ClientSettingsShape.ClientName.optional() }), async ({ UserPoolId: id, ClientId: cid, ...rest }) => ({
+        UserPoolClient: clientToWire(await up.pools.updateClient(id, cid, rest)),
+      })),
+      DeleteUserPoolClient: op('sigv4', z.object({ ...pool, ClientId }), async (i) => up.pools.deleteClient(i.UserPoolId, i.ClientId)),
+      ListUserPoolClients: op('sigv4', z.object({ ...pool, MaxResults: MaxResults.optional(), NextToken: PageToken.optional() }), async (i) => {
+        const r = await up.pools.listClients(i.UserPoolId, i.MaxResults ?? 60, i.NextToken);
+        return { UserPoolClients: r.items.map(clientSummaryToWire), ...(r.next && { NextToken: r.next }) };
+      }),
+
+      // Users, as the administrator
+      AdminCreateUser: op(
+        'sigv4',
+        z.object({
+          ...poolUser,
+          UserAttributes: AttributeList.optional(),
+          ValidationData: AttributeList.optional(),
+          TemporaryPassword: Password.optional(),
+          ForceAliasCreation: z.boolean().optional(),
+          MessageAction: z.enum(['RESEND', 'SUPPRESS']).optional(),
+          DesiredDeliveryMediums: z.array(z.enum(['SMS', 'EMAIL'])).max(2).optional(),
+          ClientMetadata,
+        }),
+        async ({ UserPoolId: id, ...rest }) => ({ User: userToWire(await up.users.createUser(id, rest)) }),
+      ),
+      AdminGetUser: op('sigv4', z.object(poolUser), async (i) => adminGetUserToWire(await up.users.getUser(i.UserPoolId, i.Username))),
+      AdminDeleteUser: op('sigv4', z.object(poolUser), async (i) => up.users.deleteUser(i.UserPoolId, i.Username)),
+      AdminDisableUser: op('sigv4', z.object(poolUser), async (i) => up.users.setEnabled(i.UserPoolId, i.Username, false)),
+      AdminEnableUser: op('sigv4', z.object(poolUser), async (i) => up.users.setEnabled(i.UserPoolId, i.Username, true)),
+      AdminSetUserPassword: op('sigv4', z.object({ ...poolUser, Password, Permanent: z.boolean().optional() }), async (i) =>
+        up.users.setPassword(i.UserPoolId, i.Username, i.Password, i.Permanent ?? false),
+      ),
+      AdminResetUserPassword: op('sigv4', z.object({ ...poolUser, ClientMetadata }), async (i) => up.users.resetPassword(i.UserPoolId, i.Username)),
+      AdminUpdateUserAttributes: op('sigv4', z.object({ ...poolUser, UserAttributes: AttributeList, ClientMetadata }), async (i) =>
+        up.users.updateAttributes(i.UserPoolId, i.Username, i.UserAttributes),
+      ),
+      AdminDeleteUserAttributes: op('sigv4', z.object({ ...poolUser, UserAttributeNames: z.array(z.string().min(1).max(32)).max(100) }), async (i) =>
+        up.users.deleteAttributes(i.UserPoolId, i.Username, i.UserAttributeNames),
+      ),
+      AdminConfirmSignUp: op('sigv4', z.object({ ...poolUser, ClientMetadata }), async (i) => up.users.confirmSignUp(i.UserPoolId, i.Username)),
+      AdminUserGlobalSignOut: op('sigv4', z.object(poolUser), async (i) => up.users.globalSignOut(i.UserPoolId, i.Username)),
+      ListUsers: op(
+        'sigv4',
+        z.object({ ...pool, AttributesToGet: z.array(z.string().min(1).max(32)).optional(), Limit: Limit.optional(), PaginationToken: PageToken.optional(), Filter: z.string().max(256).optional() }),
+        async (i) => usersPage(await up.users.listUsers(i.UserPoolId, { limit: i.Limit || 60, paginationToken: i.PaginationToken, filter: i.Filter }), i.AttributesToGet),
+      ),
+
+      // Groups
+      CreateGroup: op(
+        'sigv4',
+        z.object({ ...pool, GroupName, Description: z.string().max(2048).optional(), RoleArn: z.string().min(20).max(2048).optional(), Precedence: z.number().int().min(0).max(2_147_483_647).optional() }),
+        async ({ UserPoolId: id, ...rest }) => ({ Group: groupToWire(await up.users.createGroup(id, rest)) }),
+      ),
+      GetGroup: op('sigv4', z.object({ ...pool, GroupName }), async (i) => ({ Group: groupToWire(await up.users.getGroup(i.UserPoolId, i.GroupName)) })),
+      UpdateGroup: op(
+        'sigv4',
+        z.object({ ...pool, GroupName, Description: z.string().max(2048).optional(), RoleArn: z.string().min(20).max(2048).optional(), Precedence: z.number().int().min(0).max(2_147_483_647).optional() }),
+        async ({ UserPoolId: id, ...rest }) => ({ Group: groupToWire(await up.users.updateGroup(id, rest)) }),
+      ),
+      DeleteGroup: op('sigv4', z.object({ ...pool, GroupName }), async (i) => up.users.deleteGroup(i.UserPoolId, i.GroupName)),
+      ListGroups: op('sigv4', z.object({ ...pool, Limit: Limit.optional(), NextToken: PageToken.optional() }), async (i) => {
+        const r = await up.users.listGroups(i.UserPoolId, i.Limit || 60, i.NextToken);
+        return { Groups: r.items.map(groupToWire), ...(r.next && { NextToken: r.next }) };
+      }),
+      AdminAddUserToGroup: op('sigv4', z.object({ ...poolUser, GroupName }), async (i) => up.users.addUserToGroup(i.UserPoolId, i.Username, i.GroupName)),
+      AdminRemoveUserFromGroup: op('sigv4', z.object({ ...poolUser, GroupName }), async (i) => up.users.removeUserFromGroup(i.UserPoolId, i.Username, i.GroupName)),
+      AdminListGroupsForUser: op('sigv4', z.object({ ...poolUser, Limit: Limit.optional(), NextToken: PageToken.optional() }), async (i) => {
+        const r = await up.users.listGroupsForUser(i.UserPoolId, i.Username, i.Limit || 60, i.NextToken);
+        return { Groups: r.items.map(groupToWire), ...(r.next && { NextToken: r.next }) };
+      }),
+      ListUsersInGroup: op('sigv4', z.object({ ...pool, GroupName, Limit: Limit.optional(), NextToken: PageToken.optional() }), async (i) => {
+        const r = await up.users.listUsersInGroup(i.UserPoolId, i.GroupName, i.Limit || 60, i.NextToken);
+        return { Users: r.items.map((u) => userToWire(u)), ...(r.next && { NextToken: r.next }) };
+      }),
+
+      // Sign-in
+      AdminInitiateAuth: op('sigv4', z.object({ ...pool, ClientId, AuthFlow, AuthParameters: StringMap.optional(), ClientMetadata, ContextData: z.unknown().optional() }), async (i) =>
+        up.auth.initiateAuth(i, { admin: true, poolId: i.UserPoolId }),
+      ),
+      AdminRespondToAuthChallenge: op('sigv4', z.object({ ...pool, ClientId, ChallengeName, Session: Session.optional(), ChallengeResponses: StringMap.optional(), ClientMetadata }), async (i) =>
+        up.auth.respondToAuthChallenge(i, { admin: true, poolId: i.UserPoolId }),
+      ),
+      InitiateAuth: op('none', z.object({ ClientId, AuthFlow, AuthParameters: StringMap.optional(), ClientMetadata, UserContextData: z.unknown().optional(), AnalyticsMetadata: z.unknown().optional() }), async (i) =>
+        up.auth.initiateAuth(i, { admin: false }),
+      ),
+      RespondToAuthChallenge: op('none', z.object({ ClientId, ChallengeName, Session: Session.optional(), ChallengeResponses: StringMap.optional(), ClientMetadata }), async (i) =>
+        up.auth.respondToAuthChallenge(i, { admin: false }),
+      ),
+      RevokeToken: op('none', z.object({ Token, ClientId, ClientSecret: z.string().min(1).max(64).optional() }), async (i) => up.auth.revokeToken(i)),
+
+      // Sign-up and recovery
+      SignUp: op(
+        'none',
+        z.object({ ClientId, SecretHash: SecretHash.optional(), Username, Password, UserAttributes: AttributeList.optional(), ValidationData: AttributeList.optional(), ClientMetadata }),
+        async (i) => up.auth.signUp(i),
+      ),
+      ConfirmSignUp: op('none', z.object({ ClientId, SecretHash: SecretHash.optional(), Username, ConfirmationCode: Code, ForceAliasCreation: z.boolean().optional(), ClientMetadata }), async (i) =>
+        up.auth.confirmSignUp(i),
+      ),
+      ResendConfirmationCode: op('none', z.object({ ClientId, SecretHash: SecretHash.optional(), Username, ClientMetadata }), async (i) => up.auth.resendConfirmationCode(i)),
+      ForgotPassword: op('none', z.object({ ClientId, SecretHash: SecretHash.optional(), Username, ClientMetadata }), async (i) => up.auth.forgotPassword(i)),
+      ConfirmForgotPassword: op('none', z.object({ ClientId, SecretHash: SecretHash.optional(), Username, ConfirmationCode: Code, Password, ClientMetadata }), async (i) =>
+        up.auth.confirmForgotPassword(i),
+      ),
+
+      // A user with their own access token
+      GetUser: op('none', z.object({ AccessToken: Token }), async (i) => {
+        const u = await up.self.getUser(i.AccessToken);
+        return { Username: u.username, UserAttributes: adminGetUserToWire(u).UserAttributes };
+      }),
+      UpdateUserAttributes: op('none', z.object({ AccessToken: Token, UserAttributes: AttributeList, ClientMetadata }), async (i) => up.self.updateAttributes(i.AccessToken, i.UserAttributes)),
+      ChangePassword: op('none', z.object({ AccessToken: Token, PreviousPassword: Password.optional(), ProposedPassword: Password }), async (i) =>
+        up.self.changePassword(i.AccessToken, i.PreviousPassword, i.ProposedPassword),
+      ),
+      DeleteUser: op('none', z.object({ AccessToken: Token }), async (i) => up.self.deleteUser(i.AccessToken)),
+      GlobalSignOut: op('none', z.object({ AccessToken: Token }), async (i) => up.self.globalSignOut(i.AccessToken)),
+    },
+  };
+}

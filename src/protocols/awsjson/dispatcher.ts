@@ -1,0 +1,96 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { verifySigV4 } from '../../crypto/sigv4-verifier.ts';
+import type { Clock } from '../../util/clock.ts';
+import { AwsProtocolError, toAwsError } from './errors.ts';
+import type { CallContext, ServiceTable } from './operation.ts';
+
+export interface AwsJsonOptions {
+  services: ServiceTable[];
+  region: string;
+  clock: Clock;
+  /** The admin access keys SigV4-signed operations are checked against. */
+  credentials: Array<{ accessKeyId: string; secretAccessKey: string }>;
+}
+
+const CONTENT_TYPES = ['application/x-amz-json-1.0', 'application/x-amz-json-1.1'];
+
+// Browser SDKs (amazon-cognito-identity-js, Amplify) call the API cross-origin.
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers':
+    'content-type, x-amz-target, x-amz-user-agent, x-amz-date, x-amz-security-token, x-amz-content-sha256, authorization, cache-control, amz-sdk-invocation-id, amz-sdk-request',
+  'access-control-expose-headers': 'x-amzn-requestid, x-amzn-errortype, x-amz-apigw-id, date',
+  'access-control-max-age': '86400',
+};
+
+/**
+ * The AWS JSON 1.0/1.1 protocol: `POST /` routed by `X-Amz-Target` to a service's operation table.
+ * Bodies are kept raw so SigV4 can hash exactly the bytes that were signed.
+ */
+export async function registerAwsJson(root: FastifyInstance, opts: AwsJsonOptions): Promise<void> {
+  // A child context, so the raw-body parsers and the error handler apply to this protocol only.
+  await root.register(async (app) => awsJsonRoutes(app, opts));
+}
+
+async function awsJsonRoutes(app: FastifyInstance, opts: AwsJsonOptions): Promise<void> {
+  const byPrefix = new Map(opts.services.map((s) => [s.targetPrefix, s]));
+  const secrets = new Map(opts.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
+
+  for (const type of CONTENT_TYPES) {
+    app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  }
+  // Some clients send AWS JSON as application/json or without a type; the target header decides.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((error, request, reply) => {
+    const e = toAwsError(error, request.log);
+    void reply.code(e.status).headers(CORS_HEADERS).header('x-amzn-errortype', `${e.type}:`).type('application/x-amz-json-1.1').send(JSON.stringify({ __type: e.type, message: e.message }));
+  });
+
+  app.options('/', async (_req, reply) => reply.headers(CORS_HEADERS).code(204).send());
+
+  app.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.headers(CORS_HEADERS);
+    reply.header('x-amzn-requestid', request.id);
+    const target = request.headers['x-amz-target'];
+    const service = typeof target === 'string' ? byPrefix.get(target.slice(0, target.indexOf('.'))) : undefined;
+    const version = service?.jsonVersion ?? (String(request.headers['content-type']).includes('1.0') ? '1.0' : '1.1');
+    reply.type(`application/x-amz-json-${version}`);
+    try {
+      if (typeof target !== 'string' || !service) throw new AwsProtocolError('UnknownOperationException', 'The requested operation is not recognized by the service.');
+      const name = target.slice(target.indexOf('.') + 1);
+      const operation = Object.hasOwn(service.operations, name) ? service.operations[name] : undefined;
+      if (!operation) throw new AwsProtocolError('UnknownOperationException', `Unknown operation ${target}`);
+
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const ctx: CallContext = { sourceIp: request.ip };
+      if (operation.auth === 'sigv4') {
+        const verified = await verifySigV4(
+          { method: request.method, path: request.url.split('?')[0] ?? '/', query: request.query as Record<string, string>, headers: request.headers, body: raw },
+          { service: service.signingName, region: opts.region, secretFor: (id) => secrets.get(id), now: opts.clock.now() },
+        );
+        ctx.accessKeyId = verified.accessKeyId;
+      }
+      const input = operation.input.parse(parseJson(raw));
+      const output = await operation.handler(input, ctx);
+      return reply.code(200).send(JSON.stringify(output ?? {}));
+    } catch (error) {
+      const e = toAwsError(error, request.log);
+      return reply
+        .code(e.status)
+        .header('x-amzn-errortype', `${e.type}:`)
+        .send(JSON.stringify({ __type: e.type, message: e.message }));
+    }
+  });
+}
+
+function parseJson(raw: Buffer): unknown {
+  if (raw.length === 0) return {};
+  try {
+    const value: unknown = JSON.parse(raw.toString('utf8'));
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    return value;
+  } catch {
+    throw new AwsProtocolError('SerializationException', 'Start of structure or map found where not expected.');
+  }
+}

@@ -1,0 +1,32 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Tessera } from './app.ts';
+import { registerJwks } from './oauth/jwks.ts';
+import { cognitoIdentityProvider } from './protocols/awsjson/cognito-idp.ts';
+import { registerAwsJson } from './protocols/awsjson/dispatcher.ts';
+
+export interface ServerOptions {
+  credentials: Array<{ accessKeyId: string; secretAccessKey: string }>;
+  logLevel?: string;
+  /** Trust X-Forwarded-* from a proxy in front (for client IPs and https detection). */
+  trustProxy?: boolean;
+}
+
+/** Builds the HTTP face of a Tessera: mounts the protocol adapters, nothing else. */
+export async function buildServer(t: Tessera, o: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: o.logLevel ?? 'info',
+      // Tokens and signatures travel in these; they never reach the log.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-amz-security-token"]'],
+    },
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    trustProxy: o.trustProxy ?? false,
+    requestIdHeader: false,
+    genReqId: () => t.random.uuid(),
+  });
+  await registerAwsJson(app, { services: [cognitoIdentityProvider(t.userPools, t.region)], region: t.region, clock: t.clock, credentials: o.credentials });
+  await registerJwks(app, t);
+  app.get('/health', async () => ({ status: 'ok' }));
+  return app;
+}

@@ -1,0 +1,136 @@
+/**
+ * Table types for Kysely. Times are epoch milliseconds (BIGINT); booleans are 0/1 INTEGERs and
+ * structured settings are JSON text, so one schema runs unchanged on SQLite and PostgreSQL.
+ */
+export interface Database {
+  user_pools: UserPoolTable;
+  user_pool_clients: UserPoolClientTable;
+  users: UserTable;
+  user_attributes: UserAttributeTable;
+  groups: GroupTable;
+  user_groups: UserGroupTable;
+  signing_keys: SigningKeyTable;
+  sessions: SessionTable;
+  challenge_sessions: ChallengeSessionTable;
+  codes: CodeTable;
+  outbox: OutboxTable;
+  auth_failures: AuthFailureTable;
+}
+
+export interface UserPoolTable {
+  id: string;
+  name: string;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserPoolClientTable {
+  client_id: string;
+  pool_id: string;
+  name: string;
+  client_secret: string | null;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserTable {
+  id: string;
+  pool_id: string;
+  username: string;
+  username_key: string;
+  status: string;
+  enabled: number;
+  password_hash: string | null;
+  password_updated_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserAttributeTable {
+  user_id: string;
+  pool_id: string;
+  name: string;
+  value: string;
+}
+
+export interface GroupTable {
+  pool_id: string;
+  name: string;
+  description: string | null;
+  role_arn: string | null;
+  precedence: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserGroupTable {
+  pool_id: string;
+  group_name: string;
+  user_id: string;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  pool_id: string;
+  purpose: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+  expires_at: number | null;
+}
+
+export interface SessionTable {
+  origin_jti: string;
+  pool_id: string;
+  client_id: string;
+  user_id: string;
+  refresh_token_hash: string | null;
+  scopes: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface ChallengeSessionTable {
+  id_hash: string;
+  pool_id: string;
+  client_id: string;
+  user_id: string;
+  challenge: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface CodeTable {
+  user_id: string;
+  purpose: string;
+  code_hash: string;
+  attempts: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface OutboxTable {
+  id: string;
+  pool_id: string;
+  user_id: string | null;
+  channel: string;
+  destination: string;
+  purpose: string;
+  subject: string | null;
+  body: string;
+  code: string | null;
+  created_at: number;
+}
+
+export interface AuthFailureTable {
+  pool_id: string;
+  subject_key: string;
+  failures: number;
+  last_failure_at: number;
+  locked_until: number;
+}

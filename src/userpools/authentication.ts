@@ -1,0 +1,317 @@
+import { constantTimeEqual, sha256Hex } from '../crypto/constant-time.ts';
+import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../crypto/passwords.ts';
+import {
+  CodeMismatchException,
+  InvalidParameterException,
+  NotAuthorizedException,
+  PasswordResetRequiredException,
+  UnsupportedOperationException,
+  UnsupportedTokenTypeException,
+  UserNotConfirmedException,
+  UserNotFoundException,
+} from '../errors.ts';
+import { hashRefreshToken } from '../tokens/token-service.ts';
+import { assertWritableAttributes, toAttributeMap } from './attributes.ts';
+import type { BruteForceGuard } from './brute-force.ts';
+import type { CodeDeliveryDetails, CodeService } from './codes.ts';
+import type { UserPoolDeps } from './context.ts';
+import type { User, UserPool, UserPoolClient } from './model.ts';
+import { assertPasswordConforms } from './password-policy.ts';
+import { assertSecretHash } from './secret-hash.ts';
+import type { AuthenticationResult, SessionIssuer } from './session-issuer.ts';
+import type { UserDirectory } from './user-directory.ts';
+import type { UserWriter } from './user-writer.ts';
+
+export type AuthFlow = 'USER_PASSWORD_AUTH' | 'ADMIN_USER_PASSWORD_AUTH' | 'ADMIN_NO_SRP_AUTH' | 'REFRESH_TOKEN_AUTH' | 'REFRESH_TOKEN' | 'USER_SRP_AUTH' | 'CUSTOM_AUTH' | 'USER_AUTH';
+
+/** What InitiateAuth and RespondToAuthChallenge return: tokens, or the next challenge. */
+export interface AuthStep {
+  AuthenticationResult?: AuthenticationResult;
+  ChallengeName?: string;
+  ChallengeParameters?: Record<string, string>;
+  Session?: string;
+}
+
+export interface InitiateAuthInput {
+  AuthFlow: AuthFlow;
+  ClientId: string;
+  AuthParameters?: Record<string, string>;
+}
+
+/** Which client setting lets each flow through, for public and admin calls. */
+const FLOW_PERMISSION: Record<string, { public?: string; admin?: string }> = {
+  USER_PASSWORD_AUTH: { public: 'ALLOW_USER_PASSWORD_AUTH', admin: 'ALLOW_USER_PASSWORD_AUTH' },
+  ADMIN_USER_PASSWORD_AUTH: { admin: 'ALLOW_ADMIN_USER_PASSWORD_AUTH' },
+  ADMIN_NO_SRP_AUTH: { admin: 'ALLOW_ADMIN_USER_PASSWORD_AUTH' },
+  REFRESH_TOKEN_AUTH: { public: 'ALLOW_REFRESH_TOKEN_AUTH', admin: 'ALLOW_REFRESH_TOKEN_AUTH' },
+  REFRESH_TOKEN: { public: 'ALLOW_REFRESH_TOKEN_AUTH', admin: 'ALLOW_REFRESH_TOKEN_AUTH' },
+};
+
+const INCORRECT = 'Incorrect username or password.';
+
+/**
+ * Sign-in flows, challenges and the self-service operations a signed-in or signing-up user calls.
+ * Password checks go through the brute-force guard; unknown users cost the same argon2 work as
+ * known ones, so neither errors nor timing reveal who has an account.
+ */
+export class Authentication {
+  constructor(
+    private readonly d: UserPoolDeps,
+    private readonly directory: UserDirectory,
+    private readonly issuer: SessionIssuer,
+    private readonly codes: CodeService,
+    private readonly guard: BruteForceGuard,
+    private readonly writer: UserWriter,
+  ) {}
+
+  async initiateAuth(input: InitiateAuthInput, caller: { admin: boolean; poolId?: string }): Promise<AuthStep> {
+    const { client, pool } = await this.directory.client(input.ClientId);
+    assertClientOfPool(client, caller);
+    const params = input.AuthParameters ?? {};
+    const permission = FLOW_PERMISSION[input.AuthFlow]?.[caller.admin ? 'admin' : 'public'];
+    if (!permission) {
+      throw new InvalidParameterException(
+        input.AuthFlow === 'USER_SRP_AUTH' || input.AuthFlow === 'CUSTOM_AUTH' || input.AuthFlow === 'USER_AUTH'
+          ? `${input.AuthFlow} is not supported by this server yet.`
+          : `Invalid AuthFlow ${input.AuthFlow} for ${caller.admin ? 'AdminInitiateAuth' : 'InitiateAuth'}.`,
+      );
+    }
+    if (!client.settings.ExplicitAuthFlows.includes(permission)) {
+      throw new InvalidParameterException(caller.admin ? 'Auth flow not enabled for this client' : `${input.AuthFlow} flow not enabled for this client`);
+    }
+    if (input.AuthFlow === 'REFRESH_TOKEN_AUTH' || input.AuthFlow === 'REFRESH_TOKEN') return this.refresh(pool, client, params);
+    return this.passwordAuth(pool, client, params);
+  }
+
+  private async passwordAuth(pool: UserPool, client: UserPoolClient, params: Record<string, string>): Promise<AuthStep> {
+    const username = params.USERNAME;
+    const password = params.PASSWORD;
+    if (!username) throw new InvalidParameterException('Missing required parameter USERNAME');
+    if (password === undefined) throw new InvalidParameterException('Missing required parameter PASSWORD');
+    assertSecretHash(client, username, params.SECRET_HASH);
+    const user = await this.checkPassword(pool, client, username, password);
+    return this.afterPassword(pool, client, user);
+  }
+
+  /**
+   * Verifies a password for a sign-in name. Throttled names are refused before any argon2 work;
+   * each failure, for existing users or not, counts toward the lock.
+   */
+  private async checkPassword(pool: UserPool, client: UserPoolClient, typedName: string, password: string): Promise<User> {
+    const subjectKey = typedName.toLowerCase();
+    await this.guard.assertNotLocked(pool.id, subjectKey);
+    const user = await this.directory.findBySignInName(pool, typedName);
+    const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDecoy(password);
+    if (!user || !ok) {
+      await this.guard.recordFailure(pool.id, subjectKey);
+      if (!user && client.settings.PreventUserExistenceErrors === 'LEGACY') throw new UserNotFoundException('User does not exist.');
+      throw new NotAuthorizedException(INCORRECT);
+    }
+    await this.guard.recordSuccess(pool.id, subjectKey);
+    return user;
+  }
+
+  private async afterPassword(pool: UserPool, client: UserPoolClient, user: User): Promise<AuthStep> {
+    if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
+    if (user.status === 'UNCONFIRMED') throw new UserNotConfirmedException('User is not confirmed.');
+    if (user.status === 'RESET_REQUIRED') throw new PasswordResetRequiredException('Password reset required for the user');
+    if (user.status === 'FORCE_CHANGE_PASSWORD') {
+      const validityDays = pool.settings.Policies.PasswordPolicy.TemporaryPasswordValidityDays;
+      const since = user.passwordUpdatedAt ?? user.createdAt;
+      if (this.d.clock.now() - since > validityDays * 86_400_000) {
+        throw new NotAuthorizedException('Temporary password has expired and must be reset by an administrator.');
+      }
+      const { sub: _sub, ...visible } = user.attributes;
+      return this.challenge(pool, client, user, 'NEW_PASSWORD_REQUIRED', {
+        USER_ID_FOR_SRP: user.username,
+        requiredAttributes: JSON.stringify(pool.settings.SchemaAttributes.filter((a) => a.Required && a.Name !== 'sub' && !user.attributes[a.Name]).map((a) => `userAttributes.${a.Name}`)),
+        userAttributes: JSON.stringify(visible),
+      });
+    }
+    return { AuthenticationResult: await this.issuer.start(pool, client, user), ChallengeParameters: {} };
+  }
+
+  private async challenge(pool: UserPool, client: UserPoolClient, user: User, name: string, parameters: Record<string, string>): Promise<AuthStep> {
+    const session = this.d.random.bytes(64).toString('base64url');
+    const now = this.d.clock.now();
+    await this.d.challenges.insert(sha256Hex(session), {
+      poolId: pool.id,
+      clientId: client.clientId,
+      userId: user.id,
+      challenge: name,
+      createdAt: now,
+      expiresAt: now + client.settings.AuthSessionValidity * 60_000,
+    });
+    return { ChallengeName: name, ChallengeParameters: parameters, Session: session };
+  }
+
+  async respondToAuthChallenge(
+    input: { ClientId: string; ChallengeName: string; Session?: string; ChallengeResponses?: Record<string, string> },
+    caller: { admin: boolean; poolId?: string },
+  ): Promise<AuthStep> {
+    const { client, pool } = await this.directory.client(input.ClientId);
+    assertClientOfPool(client, caller);
+    const responses = input.ChallengeResponses ?? {};
+    if (input.ChallengeName !== 'NEW_PASSWORD_REQUIRED') throw new InvalidParameterException(`Unsupported challenge: ${input.ChallengeName}`);
+    if (!input.Session) throw new InvalidParameterException('Missing required parameter Session');
+    if (!responses.USERNAME) throw new InvalidParameterException('Missing required parameter USERNAME');
+    assertSecretHash(client, responses.USERNAME, responses.SECRET_HASH);
+    const pending = await this.d.challenges.take(sha256Hex(input.Session));
+    if (!pending || pending.clientId !== client.clientId || pending.challenge !== input.ChallengeName) throw new NotAuthorizedException('Invalid session for the user.');
+    if (pending.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Invalid session for the user, session is expired.');
+    const user = await this.d.users.findById(pending.userId);
+    if (!user) throw new NotAuthorizedException('Invalid session for the user.');
+    const named = await this.directory.findBySignInName(pool, responses.USERNAME);
+    if (named?.id !== user.id) throw new NotAuthorizedException('Invalid session for the user.');
+
+    const newPassword = responses.NEW_PASSWORD;
+    if (!newPassword) throw new InvalidParameterException('Missing required parameter NEW_PASSWORD');
+    assertPasswordConforms(newPassword, pool.settings.Policies.PasswordPolicy);
+    const attributes: Record<string, string> = {};
+    for (const [key, value] of Object.entries(responses)) if (key.startsWith('userAttributes.')) attributes[key.slice('userAttributes.'.length)] = value;
+    if (Object.keys(attributes).length > 0) {
+      assertWritableAttributes(pool.settings, attributes, { creating: false });
+      await this.writer.putAttributes(pool, user, attributes);
+    }
+    await this.writer.setPassword(user, newPassword, 'CONFIRMED');
+    const fresh = (await this.d.users.findById(user.id))!;
+    return { AuthenticationResult: await this.issuer.start(pool, client, fresh), ChallengeParameters: {} };
+  }
+
+  private async refresh(pool: UserPool, client: UserPoolClient, params: Record<string, string>): Promise<AuthStep> {
+    const token = params.REFRESH_TOKEN;
+    if (!token) throw new InvalidParameterException('Missing required parameter REFRESH_TOKEN');
+    const session = await this.d.sessions.findByRefreshTokenHash(hashRefreshToken(token));
+    if (!session || session.clientId !== client.clientId) throw new NotAuthorizedException('Invalid Refresh Token');
+    if (session.revokedAt !== null) throw new NotAuthorizedException('Refresh Token has been revoked');
+    if (session.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Refresh Token has expired');
+    const user = await this.d.users.findById(session.userId);
+    if (!user) throw new NotAuthorizedException('Invalid Refresh Token');
+    if (client.secret !== null) {
+      // Apps compute the hash with the username or, in email-sign-in pools, often with the sub.
+      const given = params.SECRET_HASH;
+      try {
+        assertSecretHash(client, user.username, given);
+      } catch {
+        assertSecretHash(client, user.id, given);
+      }
+    }
+    if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
+    const tokens = await this.issuer.mint(pool, client, user, session);
+    return { AuthenticationResult: this.issuer.result(client, tokens), ChallengeParameters: {} };
+  }
+
+  async revokeToken(input: { Token: string; ClientId: string; ClientSecret?: string }): Promise<void> {
+    const { client } = await this.directory.client(input.ClientId);
+    if (client.secret !== null) {
+      if (!input.ClientSecret || !constantTimeEqual(input.ClientSecret, client.secret)) throw new NotAuthorizedException('Client authentication failed.');
+    }
+    if (!client.settings.EnableTokenRevocation) throw new UnsupportedOperationException('Token revocation is not enabled for this client.');
+    if (input.Token.split('.').length === 3) throw new UnsupportedTokenTypeException('Unsupported token type.');
+    const session = await this.d.sessions.findByRefreshTokenHash(hashRefreshToken(input.Token));
+    // RFC 7009: an unknown token is not an error; a token of another client is not revocable by this one.
+    if (!session) return;
+    if (session.clientId !== client.clientId) throw new NotAuthorizedException('Client authentication failed.');
+    await this.d.sessions.revoke(session.originJti, this.d.clock.now());
+  }
+
+  async signUp(input: {
+    ClientId: string;
+    SecretHash?: string;
+    Username: string;
+    Password: string;
+    UserAttributes?: Array<{ Name: string; Value?: string }>;
+  }): Promise<{ UserConfirmed: boolean; UserSub: string; CodeDeliveryDetails?: CodeDeliveryDetails }> {
+    const { client, pool } = await this.directory.client(input.ClientId);
+    if (pool.settings.AdminCreateUserConfig.AllowAdminCreateUserOnly) throw new NotAuthorizedException('SignUp is not permitted for this user pool');
+    assertSecretHash(client, input.Username, input.SecretHash);
+    assertPasswordConforms(input.Password, pool.settings.Policies.PasswordPolicy);
+    const attributes = toAttributeMap(input.UserAttributes);
+    for (const flag of ['email_verified', 'phone_number_verified']) {
+      if (flag in attributes) throw new InvalidParameterException(`Cannot set ${flag} during sign-up.`);
+    }
+    const user = await this.writer.create(pool, {
+      username: input.Username,
+      attributes,
+      status: 'UNCONFIRMED',
+      passwordHash: await hashPassword(input.Password),
+      forceAliasCreation: false,
+      creatingAsAdmin: false,
+    });
+    const autoVerified = pool.settings.AutoVerifiedAttributes ?? [];
+    const prefer = autoVerified.includes('email') && user.attributes.email ? 'email' : autoVerified.includes('phone_number') && user.attributes.phone_number ? 'phone_number' : undefined;
+    const via = prefer ? this.codes.channelFor(user, prefer) : undefined;
+    const delivery = via ? await this.codes.issue(pool, user, 'signup', via) : undefined;
+    return { UserConfirmed: false, UserSub: user.id, ...(delivery && { CodeDeliveryDetails: delivery }) };
+  }
+
+  async confirmSignUp(input: { ClientId: string; SecretHash?: string; Username: string; ConfirmationCode: string; ForceAliasCreation?: boolean }): Promise<void> {
+    const { client, pool } = await this.directory.client(input.ClientId);
+    assertSecretHash(client, input.Username, input.SecretHash);
+    const user = await this.userOrMismatch(pool, client, input.Username);
+    if (user.status !== 'UNCONFIRMED') throw new NotAuthorizedException(`User cannot be confirmed. Current status is ${user.status}`);
+    await this.codes.consume(user, 'signup', input.ConfirmationCode);
+    const verified: Record<string, string> = {};
+    const autoVerified = pool.settings.AutoVerifiedAttributes ?? [];
+    if (autoVerified.includes('email') && user.attributes.email) verified.email_verified = 'true';
+    else if (autoVerified.includes('phone_number') && user.attributes.phone_number) verified.phone_number_verified = 'true';
+    await this.writer.putAttributes(pool, user, verified, { forceAliasCreation: input.ForceAliasCreation ?? false });
+    await this.d.users.update(user.id, { status: 'CONFIRMED', updatedAt: this.d.clock.now() });
+  }
+
+  async resendConfirmationCode(input: { ClientId: string; SecretHash?: string; Username: string }): Promise<{ CodeDeliveryDetails: CodeDeliveryDetails }> {
+    const { client, pool } = await this.directory.client(input.ClientId);
+    assertSecretHash(client, input.Username, input.SecretHash);
+    const user = await this.directory.findBySignInName(pool, input.Username);
+    if (!user) return this.unknownUser(client);
+    if (user.status !== 'UNCONFIRMED') throw new InvalidParameterException('User is already confirmed.');
+    const via = this.codes.channelFor(user);
+    if (!via) throw new InvalidParameterException('No email or phone number is registered for the user.');
+    return { CodeDeliveryDetails: await this.codes.issue(pool, user, 'signup', via) };
+  }
+
+  async forgotPassword(input: { ClientId: string; SecretHash?: string; Username: string }): Promise<{ CodeDeliveryDetails: CodeDeliveryDetails }> {
+    const { client, pool } = await this.directory.client(input.ClientId);
+    assertSecretHash(client, input.Username, input.SecretHash);
+    const user = await this.directory.findBySignInName(pool, input.Username);
+    if (!user) return this.unknownUser(client);
+    if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
+    if (user.status === 'FORCE_CHANGE_PASSWORD') throw new NotAuthorizedException('User password cannot be reset in the current state.');
+    const via = user.attributes.email_verified === 'true' ? this.codes.channelFor(user, 'email') : user.attributes.phone_number_verified === 'true' ? this.codes.channelFor(user, 'phone_number') : undefined;
+    // An unconfirmed user may still reset with the address the sign-up code went to.
+    const fallback = user.status === 'UNCONFIRMED' ? this.codes.channelFor(user) : undefined;
+    const channel = via ?? fallback;
+    if (!channel) throw new InvalidParameterException('Cannot reset password for the user as there is no registered/verified email or phone_number');
+    return { CodeDeliveryDetails: await this.codes.issue(pool, user, 'forgot_password', channel) };
+  }
+
+  async confirmForgotPassword(input: { ClientId: string; SecretHash?: string; Username: string; ConfirmationCode: string; Password: string }): Promise<void> {
+    const { client, pool } = await this.directory.client(input.ClientId);
+    assertSecretHash(client, input.Username, input.SecretHash);
+    const user = await this.userOrMismatch(pool, client, input.Username);
+    assertPasswordConforms(input.Password, pool.settings.Policies.PasswordPolicy);
+    await this.codes.consume(user, 'forgot_password', input.ConfirmationCode);
+    const status = user.status === 'RESET_REQUIRED' || user.status === 'FORCE_CHANGE_PASSWORD' ? 'CONFIRMED' : user.status;
+    await this.writer.setPassword(user, input.Password, status);
+    await this.guard.recordSuccess(pool.id, input.Username.toLowerCase());
+  }
+
+  /** With PreventUserExistenceErrors, an unknown user looks like a wrong code. */
+  private async userOrMismatch(pool: UserPool, client: UserPoolClient, name: string): Promise<User> {
+    const user = await this.directory.findBySignInName(pool, name);
+    if (user) return user;
+    if (client.settings.PreventUserExistenceErrors === 'ENABLED') throw new CodeMismatchException('Invalid verification code provided, please try again.');
+    throw new UserNotFoundException('Username/client id combination not found.');
+  }
+
+  /** With PreventUserExistenceErrors, an unknown user gets a plausible delivery, and nothing is sent. */
+  private unknownUser(client: UserPoolClient): { CodeDeliveryDetails: CodeDeliveryDetails } {
+    if (client.settings.PreventUserExistenceErrors !== 'ENABLED') throw new UserNotFoundException('Username/client id combination not found.');
+    return { CodeDeliveryDetails: { Destination: 'u***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' } };
+  }
+}
+
+/** Admin calls name the pool and the client: they must agree. */
+function assertClientOfPool(client: UserPoolClient, caller: { admin: boolean; poolId?: string }): void {
+  if (caller.admin && caller.poolId !== client.poolId) throw new InvalidParameterException(`Client ${client.clientId} does not belong to this user pool.`);
+}

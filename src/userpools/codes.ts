@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { constantTimeEqual } from '../crypto/constant-time.ts';
+import { CodeMismatchException, ExpiredCodeException, TooManyFailedAttemptsException } from '../errors.ts';
+import type { CodePurpose } from '../store/repositories/codes.ts';
+import { randomDigits } from '../util/random.ts';
+import type { UserPoolDeps } from './context.ts';
+import { maskDestination, renderTemplate } from './messages/message-sender.ts';
+import type { User, UserPool } from './model.ts';
+
+const VALIDITY_MS: Record<CodePurpose, number> = {
+  signup: 24 * 3600_000,
+  forgot_password: 3600_000,
+  verify_email: 24 * 3600_000,
+  verify_phone_number: 24 * 3600_000,
+};
+const MAX_ATTEMPTS = 5;
+
+export interface CodeDeliveryDetails {
+  Destination: string;
+  DeliveryMedium: 'EMAIL' | 'SMS';
+  AttributeName: 'email' | 'phone_number';
+}
+
+function hashCode(userId: string, code: string): string {
+  return createHash('sha256').update(`${userId}:${code}`).digest('hex');
+}
+
+/** Six-digit one-time codes: issued through the message sender, stored hashed, checked once. */
+export class CodeService {
+  constructor(private readonly d: UserPoolDeps) {}
+
+  /** Where a code for this user goes: the attribute asked for, else email before phone. */
+  channelFor(user: User, prefer?: 'email' | 'phone_number'): CodeDeliveryDetails | undefined {
+    const order: Array<'email' | 'phone_number'> = prefer ? [prefer] : ['email', 'phone_number'];
+    for (const attr of order) {
+      const destination = user.attributes[attr];
+      if (destination) {
+        const medium = attr === 'email' ? 'EMAIL' : 'SMS';
+        return { Destination: maskDestination(medium, destination), DeliveryMedium: medium, AttributeName: attr };
+      }
+    }
+    return undefined;
+  }
+
+  async issue(pool: UserPool, user: User, purpose: CodePurpose, via: CodeDeliveryDetails): Promise<CodeDeliveryDetails> {
+    const code = randomDigits(this.d.random, 6);
+    const now = this.d.clock.now();
+    await this.d.codes.put({ userId: user.id, purpose, codeHash: hashCode(user.id, code), attempts: 0, createdAt: now, expiresAt: now + VALIDITY_MS[purpose] });
+    const s = pool.settings;
+    const template =
+      via.DeliveryMedium === 'EMAIL'
+        ? (s.VerificationMessageTemplate?.EmailMessage ?? s.EmailVerificationMessage ?? 'Your verification code is {####}. ')
+        : (s.VerificationMessageTemplate?.SmsMessage ?? s.SmsVerificationMessage ?? 'Your verification code is {####}. ');
+    const subject = purpose === 'forgot_password' ? 'Your password reset code' : (s.VerificationMessageTemplate?.EmailSubject ?? s.EmailVerificationSubject ?? 'Your verification code');
+    await this.d.sender.send({
+      poolId: pool.id,
+      userId: user.id,
+      channel: via.DeliveryMedium,
+      destination: user.attributes[via.AttributeName]!,
+      purpose,
+      subject,
+      body: renderTemplate(template, { code, username: user.username }),
+      code,
+    });
+    return via;
+  }
+
+  /** Consumes the code if it matches; wrong guesses count, and too many void the code. */
+  async consume(user: User, purpose: CodePurpose, code: string): Promise<void> {
+    const stored = await this.d.codes.find(user.id, purpose);
+    if (!stored) throw new CodeMismatchException('Invalid verification code provided, please try again.');
+    if (stored.attempts >= MAX_ATTEMPTS) {
+      await this.d.codes.delete(user.id, purpose);
+      throw new TooManyFailedAttemptsException('Attempt limit exceeded, please try after some time.');
+    }
+    if (!constantTimeEqual(stored.codeHash, hashCode(user.id, code))) {
+      await this.d.codes.countAttempt(user.id, purpose);
+      throw new CodeMismatchException('Invalid verification code provided, please try again.');
+    }
+    if (stored.expiresAt <= this.d.clock.now()) {
+      await this.d.codes.delete(user.id, purpose);
+      throw new ExpiredCodeException('Invalid code provided, please request a code again.');
+    }
+    await this.d.codes.delete(user.id, purpose);
+  }
+}

@@ -1,0 +1,32 @@
+import type { Kysely } from 'kysely';
+import type { KeyRing } from '../crypto/signing-keys.ts';
+import type { AuthFailureRepository } from '../store/repositories/auth-failures.ts';
+import type { ChallengeRepository } from '../store/repositories/challenges.ts';
+import type { CodeRepository } from '../store/repositories/codes.ts';
+import type { GroupRepository } from '../store/repositories/groups.ts';
+import type { PoolRepository } from '../store/repositories/pools.ts';
+import type { SessionRepository } from '../store/repositories/sessions.ts';
+import type { UserRepository } from '../store/repositories/users.ts';
+import type { Database } from '../store/schema.ts';
+import type { TokenService } from '../tokens/token-service.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Random } from '../util/random.ts';
+import type { MessageSender } from './messages/message-sender.ts';
+
+/** What the user pool services share: repositories, the token service and the seams. */
+export interface UserPoolDeps {
+  db: Kysely<Database>;
+  pools: PoolRepository;
+  users: UserRepository;
+  groups: GroupRepository;
+  sessions: SessionRepository;
+  codes: CodeRepository;
+  challenges: ChallengeRepository;
+  authFailures: AuthFailureRepository;
+  keys: KeyRing;
+  tokens: TokenService;
+  sender: MessageSender;
+  clock: Clock;
+  random: Random;
+  region: string;
+}

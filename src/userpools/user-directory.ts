@@ -1,0 +1,63 @@
+import { ResourceNotFoundException, UserNotFoundException } from '../errors.ts';
+import type { UserPoolDeps } from './context.ts';
+import type { User, UserPool, UserPoolClient } from './model.ts';
+
+/** Finding pools, clients and users the way Cognito resolves names. */
+export class UserDirectory {
+  constructor(private readonly d: UserPoolDeps) {}
+
+  async pool(poolId: string): Promise<UserPool> {
+    const pool = await this.d.pools.find(poolId);
+    if (!pool) throw new ResourceNotFoundException(`User pool ${poolId} does not exist.`);
+    return pool;
+  }
+
+  async client(clientId: string): Promise<{ client: UserPoolClient; pool: UserPool }> {
+    const client = await this.d.pools.findClient(clientId);
+    if (!client) throw new ResourceNotFoundException('User pool client ' + clientId + ' does not exist.');
+    return { client, pool: await this.pool(client.poolId) };
+  }
+
+  usernameKey(pool: UserPool, username: string): string {
+    return pool.settings.UsernameConfiguration?.CaseSensitive ? username : username.toLowerCase();
+  }
+
+  /**
+   * The user a sign-in name designates: the username itself (or the `sub`), an email or phone
+   * number when the pool signs in with them, or a verified alias.
+   */
+  async findBySignInName(pool: UserPool, name: string): Promise<User | undefined> {
+    const byUsername = await this.d.users.findByUsernameKey(pool.id, this.usernameKey(pool, name));
+    if (byUsername) return byUsername;
+    const s = pool.settings;
+    for (const attr of ['email', 'phone_number'] as const) {
+      if (s.UsernameAttributes?.includes(attr)) {
+        const [found] = await this.d.users.findByAttribute(pool.id, attr, attr === 'email' ? name.toLowerCase() : name);
+        if (found) return found;
+      }
+    }
+    for (const alias of s.AliasAttributes ?? []) {
+      const candidates = await this.d.users.findByAttribute(pool.id, alias, alias === 'email' ? name.toLowerCase() : name);
+      const verified = candidates.find((u) => alias === 'preferred_username' || u.attributes[`${alias}_verified`] === 'true');
+      if (verified) return verified;
+    }
+    if (/^[0-9a-f-]{36}$/.test(name)) {
+      const bySub = await this.d.users.findById(name);
+      if (bySub && bySub.poolId === pool.id) return bySub;
+    }
+    return undefined;
+  }
+
+  async user(pool: UserPool, name: string): Promise<User> {
+    const user = await this.findBySignInName(pool, name);
+    if (!user) throw new UserNotFoundException('User does not exist.');
+    return user;
+  }
+
+  async groupNames(userId: string): Promise<string[]> {
+    const groups = await this.d.groups.groupsOfUser(userId);
+    // Cognito orders cognito:groups by precedence, lowest value first; groups without one come last.
+    groups.sort((a, b) => (a.precedence ?? Number.MAX_SAFE_INTEGER) - (b.precedence ?? Number.MAX_SAFE_INTEGER) || a.name.localeCompare(b.name));
+    return groups.map((g) => g.name);
+  }
+}
