@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Tessera } from './app.ts';
 import { registerJwks } from './oauth/jwks.ts';
 import { cognitoIdentityProvider } from './protocols/awsjson/cognito-idp.ts';
@@ -19,7 +19,8 @@ export async function buildServer(t: Tessera, o: ServerOptions): Promise<Fastify
       // Tokens and signatures travel in these; they never reach the log.
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-amz-security-token"]'],
     },
-    disableRequestLogging: true,
+    // Per-request lines would cost more than a sign-in's own work; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: o.trustProxy ?? false,
     requestIdHeader: false,

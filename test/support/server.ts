@@ -1,0 +1,63 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { FastifyInstance } from 'fastify';
+import { createTessera, type Tessera } from '../../src/app.ts';
+import { buildServer } from '../../src/server.ts';
+import type { Clock } from '../../src/util/clock.ts';
+import { type Backend, freshDatabase } from './databases.ts';
+
+export const ADMIN_CREDENTIALS = { accessKeyId: 'AKIDTESSERATEST', secretAccessKey: 'tessera-test-secret-key' };
+export const REGION = 'us-east-1';
+
+export interface TestServer {
+  url: string;
+  dbUrl: string;
+  tessera: Tessera;
+  app: FastifyInstance;
+  /** An SDK client signed with the admin credentials. */
+  admin: CognitoIdentityProviderClient;
+  /** An SDK client with credentials nobody configured, for public (unsigned) operations. */
+  anonymous: CognitoIdentityProviderClient;
+  close(): Promise<void>;
+}
+
+/** A real Tessera on a random port, on a fresh database of the given backend. */
+export async function startTestServer(opts: { backend?: Backend; clock?: Clock; dbUrl?: string } = {}): Promise<TestServer> {
+  const fresh = opts.dbUrl ? { url: opts.dbUrl, drop: async () => {} } : await freshDatabase(opts.backend ?? 'sqlite');
+  const tessera = await createTessera({ db: fresh.url, region: REGION, publicUrl: 'http://127.0.0.1', issuerStyle: 'tessera', ...(opts.clock && { clock: opts.clock }) });
+  const app = await buildServer(tessera, { credentials: [ADMIN_CREDENTIALS], logLevel: 'warn' });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const client = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
+    new CognitoIdentityProviderClient({ endpoint: url, region: REGION, credentials, maxAttempts: 1 });
+  const admin = client(ADMIN_CREDENTIALS);
+  const anonymous = client({ accessKeyId: 'anonymous', secretAccessKey: 'anonymous' });
+  return {
+    url,
+    dbUrl: fresh.url,
+    tessera,
+    app,
+    admin,
+    anonymous,
+    close: async () => {
+      admin.destroy();
+      anonymous.destroy();
+      await app.close();
+      await tessera.close();
+      await fresh.drop();
+    },
+  };
+}
+
+/** Raw AWS JSON call without signing, for malformed-input tests. */
+export async function rawCall(url: string, target: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: { __type?: string; message?: string }; headers: Headers }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target, ...headers }, body });
+  const text = await res.text();
+  let parsed: { __type?: string; message?: string } = {};
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = { message: text };
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
