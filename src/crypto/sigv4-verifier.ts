@@ -52,8 +52,9 @@ interface SignatureParts {
   credential: string;
   signedHeaders: string[];
   signature: string;
-  /** ISO 8601 basic timestamp that went into the string to sign. */
+  /** ISO 8601 basic timestamp that went into the string to sign, and the instant it names. */
   longDate: string;
+  signedAt: number;
   /** The header that carried the timestamp; undefined when the query did (presigned). */
   dateHeader?: 'x-amz-date' | 'date';
   expiresSeconds?: number;
@@ -122,13 +123,14 @@ function parseAuthorization(value: string, headers: Map<string, string>): Signat
 
   const rawDate = headers.get(dateHeader!)!;
   // Only `date` may use the HTTP form (botocore sends it); the string to sign always has the ISO form.
-  const ms = dateHeader === 'date' && HTTP_DATE.test(rawDate) ? Date.parse(rawDate) : parseLongDate(rawDate);
-  if (ms === undefined || !Number.isFinite(ms)) throw badDate(rawDate);
+  const signedAt = dateHeader === 'date' && HTTP_DATE.test(rawDate) ? Date.parse(rawDate) : parseLongDate(rawDate);
+  if (signedAt === undefined || !Number.isFinite(signedAt)) throw badDate(rawDate);
   return {
     credential: params.get('Credential')!,
     signedHeaders: params.get('SignedHeaders')!.split(';'),
     signature: params.get('Signature')!,
-    longDate: toLongDate(ms),
+    longDate: toLongDate(signedAt),
+    signedAt,
     dateHeader,
   };
 }
@@ -148,7 +150,8 @@ function parsePresignedQuery(query: SigV4HttpRequest['query']): SignatureParts {
     throw new IncompleteSignatureException(`X-Amz-Algorithm only supports "${ALGORITHM_IDENTIFIER}"`);
   }
   const longDate = param('X-Amz-Date')!;
-  if (parseLongDate(longDate) === undefined) throw badDate(longDate);
+  const signedAt = parseLongDate(longDate);
+  if (signedAt === undefined) throw badDate(longDate);
   const expires = param('X-Amz-Expires');
   if (expires !== undefined && !/^\d{1,7}$/.test(expires)) throw new IncompleteSignatureException('X-Amz-Expires should be a number');
   if (expires !== undefined && Number(expires) > MAX_PRESIGNED_TTL) {
@@ -159,6 +162,7 @@ function parsePresignedQuery(query: SigV4HttpRequest['query']): SignatureParts {
     signedHeaders: param('X-Amz-SignedHeaders')!.split(';'),
     signature: param('X-Amz-Signature')!,
     longDate,
+    signedAt,
     ...(expires !== undefined && { expiresSeconds: Number(expires) }),
   };
 }
@@ -200,7 +204,7 @@ function requireSigned(parts: SignatureParts, headers: Map<string, string>): voi
 }
 
 function checkClock(parts: SignatureParts, opts: SigV4VerifyOptions): void {
-  const signedAt = parseLongDate(parts.longDate)!;
+  const { signedAt } = parts;
   const skew = opts.maxSkewMs ?? 5 * 60_000;
   const now = toLongDate(opts.now);
   if (parts.expiresSeconds !== undefined && opts.now > signedAt + parts.expiresSeconds * 1000) {
@@ -227,11 +231,11 @@ function checkClock(parts: SignatureParts, opts: SigV4VerifyOptions): void {
  * the payload hash from `x-amz-content-sha256`.
  */
 class ReceivedRequestSigner extends SignatureV4 {
-  async signatureOf(request: HttpRequest, payloadHash: string, longDate: string, scope: string): Promise<string> {
+  async signatureOf(request: HttpRequest, payloadHash: string, parts: SignatureParts, scope: string): Promise<string> {
     const canonicalHeaders = getCanonicalHeaders(request, undefined, new Set(Object.keys(request.headers)));
     const canonicalRequest = this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
-    const stringToSign = await this.createStringToSign(longDate, scope, canonicalRequest, ALGORITHM_IDENTIFIER);
-    return this.sign(stringToSign, { signingDate: new Date(parseLongDate(longDate)!) });
+    const stringToSign = await this.createStringToSign(parts.longDate, scope, canonicalRequest, ALGORITHM_IDENTIFIER);
+    return this.sign(stringToSign, { signingDate: new Date(parts.signedAt) });
   }
 }
 
@@ -260,7 +264,7 @@ async function expectedSignature(
   });
   const request = new HttpRequest({ method: req.method, path: req.path, query, headers: signed });
   try {
-    return await signer.signatureOf(request, ctx.payloadHash, parts.longDate, ctx.scope);
+    return await signer.signatureOf(request, ctx.payloadHash, parts, ctx.scope);
   } catch {
     // Only unencodable input (a lone surrogate in the path or query) gets here, and no client can have signed that.
     throw new InvalidSignatureException(SIGNATURE_MISMATCH);
@@ -279,10 +283,9 @@ function lowerCaseHeaders(raw: SigV4HttpRequest['headers']): Map<string, string>
 /** Epoch ms of an ISO 8601 basic timestamp, or undefined unless it is a real instant in that exact form. */
 function parseLongDate(value: string): number | undefined {
   const m = LONG_DATE.exec(value);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  return toLongDate(ms) === value ? ms : undefined;
+  const ms = m ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : NaN;
+  // The round trip refuses what Date.parse would roll over, such as 20240230T000000Z.
+  return Number.isFinite(ms) && toLongDate(ms) === value ? ms : undefined;
 }
 
 function toLongDate(ms: number): string {
