@@ -59,6 +59,9 @@ export class PoolAdmin {
       updatedAt: now,
     };
     await this.d.pools.insert(pool);
+    // Keys exist from the start, so instances never race to create a pool's first ones.
+    await this.d.keys.signingKey(pool.id, 'id');
+    await this.d.keys.signingKey(pool.id, 'access');
     return pool;
   }
 
