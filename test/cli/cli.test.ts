@@ -1,0 +1,107 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { AdminGetUserCommand, CognitoIdentityProviderClient, InitiateAuthCommand, ListGroupsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { describe, expect, it } from 'vitest';
+import { startServerProcess } from '../support/process.ts';
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../../bin/tessera.js', import.meta.url));
+const tmp = () => mkdtempSync(join(tmpdir(), 'tessera-cli-'));
+
+describe('tessera command', () => {
+  it('serves the demo data with the loudly announced test/test admin key', async () => {
+    const dir = tmp();
+    const server = await startServerProcess(['--demo', '--db', `sqlite:${join(dir, 'demo.db')}`], { TESSERA_ACCESS_KEY_ID: '', TESSERA_SECRET_ACCESS_KEY: '' });
+    try {
+      expect(server.output()).toMatch(/WARNING: demo mode accepts the admin access key "test"/);
+      const admin = new CognitoIdentityProviderClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const groups = await admin.send(new ListGroupsCommand({ UserPoolId: 'us-east-1_TesseraDemo' }));
+      expect(groups.Groups?.map((g) => g.GroupName).sort()).toEqual(['admin', 'movies-group', 'shows-group', 'user', 'viewer']);
+      const auth = await admin.send(
+        new InitiateAuthCommand({ ClientId: 'demospa0000000000000000001', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD: 'Passw0rd!' } }),
+      );
+      expect(auth.AuthenticationResult?.IdToken).toBeTruthy();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('keeps demo data and sessions across a restart on the same database', async () => {
+    const db = `sqlite:${join(tmp(), 'demo.db')}`;
+    const first = await startServerProcess(['--demo', '--db', db]);
+    const client = (url: string) => new CognitoIdentityProviderClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const auth = await client(first.url).send(
+      new InitiateAuthCommand({ ClientId: 'demospa0000000000000000001', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'bob', PASSWORD: 'Passw0rd!' } }),
+    );
+    await first.stop();
+    const second = await startServerProcess(['--demo', '--db', db]);
+    try {
+      const refreshed = await client(second.url).send(
+        new InitiateAuthCommand({ ClientId: 'demospa0000000000000000001', AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: auth.AuthenticationResult!.RefreshToken! } }),
+      );
+      expect(refreshed.AuthenticationResult?.AccessToken).toBeTruthy();
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('refuses to serve without admin credentials outside demo mode', async () => {
+    const err = await run(process.execPath, [BIN, 'serve', '--port', '0', '--db', `sqlite:${join(tmp(), 'x.db')}`], {
+      env: { ...process.env, TESSERA_ACCESS_KEY_ID: '', TESSERA_SECRET_ACCESS_KEY: '' },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 2 });
+    expect((err as { stderr: string }).stderr).toMatch(/no admin credentials/);
+  });
+
+  it('applies a declarative file idempotently and reports what it did', async () => {
+    const dir = tmp();
+    const file = join(dir, 'tessera.yaml');
+    writeFileSync(
+      file,
+      `userPools:
+  - name: app
+    id: us-east-1_Applied01
+    clients:
+      - { name: web, id: appliedweb0000000000000001, ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH] }
+    groups:
+      - { name: staff, precedence: 3 }
+    users:
+      - username: erin
+        password: \${ERIN_PASSWORD}
+        attributes: { email: erin@example.com }
+        groups: [staff]
+`,
+    );
+    const db = `sqlite:${join(dir, 'a.db')}`;
+    const env = { ...process.env, ERIN_PASSWORD: 'Sup3r-secret!' };
+    const first = await run(process.execPath, [BIN, 'apply', '-f', file, '--db', db], { env });
+    expect(first.stdout).toMatch(/created pool us-east-1_Applied01/);
+    expect(first.stdout).toMatch(/created user erin/);
+    const second = await run(process.execPath, [BIN, 'apply', '-f', file, '--db', db], { env });
+    expect(second.stdout).not.toMatch(/created/);
+    expect(second.stdout).toMatch(/updated pool us-east-1_Applied01/);
+
+    const server = await startServerProcess(['--db', db], { TESSERA_ACCESS_KEY_ID: 'k', TESSERA_SECRET_ACCESS_KEY: 's' });
+    try {
+      const sdk = new CognitoIdentityProviderClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'k', secretAccessKey: 's' } });
+      const user = await sdk.send(new AdminGetUserCommand({ UserPoolId: 'us-east-1_Applied01', Username: 'erin' }));
+      expect(user.UserStatus).toBe('CONFIRMED');
+      const auth = await sdk.send(new InitiateAuthCommand({ ClientId: 'appliedweb0000000000000001', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'erin', PASSWORD: 'Sup3r-secret!' } }));
+      expect(auth.AuthenticationResult?.AccessToken).toBeTruthy();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('explains what is wrong with an invalid config file', async () => {
+    const file = join(tmp(), 'bad.yaml');
+    writeFileSync(file, 'userPools:\n  - id: not-a-pool-id\n');
+    const err = await run(process.execPath, [BIN, 'apply', '-f', file, '--db', `sqlite:${join(tmp(), 'b.db')}`]).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 1 });
+    expect((err as { stderr: string }).stderr).toMatch(/userPools\.0\.name/);
+  });
+});
