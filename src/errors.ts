@@ -6,8 +6,8 @@ export abstract class TesseraError extends Error {
   /** HTTP status the AWS JSON protocol uses for this error. */
   readonly status: number = 400;
 
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
   }
 }

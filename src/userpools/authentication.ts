@@ -12,7 +12,7 @@ import {
 } from '../errors.ts';
 import { hashRefreshToken } from '../tokens/token-service.ts';
 import { assertWritableAttributes, toAttributeMap } from './attributes.ts';
-import type { BruteForceGuard } from './brute-force.ts';
+import { type BruteForceGuard, guardSubject } from './brute-force.ts';
 import type { CodeDeliveryDetails, CodeService } from './codes.ts';
 import type { UserPoolDeps } from './context.ts';
 import type { User, UserPool, UserPoolClient } from './model.ts';
@@ -98,9 +98,9 @@ export class Authentication {
    * each failure, for existing users or not, counts toward the lock.
    */
   private async checkPassword(pool: UserPool, client: UserPoolClient, typedName: string, password: string): Promise<User> {
-    const subjectKey = typedName.toLowerCase();
-    await this.guard.assertNotLocked(pool.id, subjectKey);
     const user = await this.directory.findBySignInName(pool, typedName);
+    const subjectKey = guardSubject(user, typedName);
+    await this.guard.assertNotLocked(pool.id, subjectKey);
     const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDecoy(password);
     if (!user || !ok) {
       await this.guard.recordFailure(pool.id, subjectKey);
@@ -293,7 +293,7 @@ export class Authentication {
     await this.codes.consume(user, 'forgot_password', input.ConfirmationCode);
     const status = user.status === 'RESET_REQUIRED' || user.status === 'FORCE_CHANGE_PASSWORD' ? 'CONFIRMED' : user.status;
     await this.writer.setPassword(user, input.Password, status);
-    await this.guard.recordSuccess(pool.id, input.Username.toLowerCase());
+    await this.guard.recordSuccess(pool.id, guardSubject(user, input.Username));
   }
 
   /** With PreventUserExistenceErrors, an unknown user looks like a wrong code. */

@@ -10,6 +10,14 @@ const MAX_LOCK_MS = 15 * 60_000;
 const RESET_AFTER_MS = 15 * 60_000;
 
 /**
+ * The key failures count against: the user, however they named themselves (username, email alias,
+ * sub), so aliases do not multiply the allowance; or the typed name when no such user exists.
+ */
+export function guardSubject(user: { id: string } | undefined, typedName: string): string {
+  return user ? `user:${user.id}` : `name:${typedName.toLowerCase()}`;
+}
+
+/**
  * Cognito-style protection against password guessing, per pool and typed username, kept whether or
  * not the user exists so it reveals nothing. A locked name is refused before any argon2 work.
  */

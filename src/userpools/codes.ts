@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constantTimeEqual } from '../crypto/constant-time.ts';
-import { CodeMismatchException, ExpiredCodeException, TooManyFailedAttemptsException } from '../errors.ts';
+import { CodeDeliveryFailureException, CodeMismatchException, ExpiredCodeException, TooManyFailedAttemptsException } from '../errors.ts';
 import type { CodePurpose } from '../store/repositories/codes.ts';
 import { randomDigits } from '../util/random.ts';
 import type { UserPoolDeps } from './context.ts';
@@ -52,7 +52,7 @@ export class CodeService {
         ? (s.VerificationMessageTemplate?.EmailMessage ?? s.EmailVerificationMessage ?? 'Your verification code is {####}. ')
         : (s.VerificationMessageTemplate?.SmsMessage ?? s.SmsVerificationMessage ?? 'Your verification code is {####}. ');
     const subject = purpose === 'forgot_password' ? 'Your password reset code' : (s.VerificationMessageTemplate?.EmailSubject ?? s.EmailVerificationSubject ?? 'Your verification code');
-    await this.d.sender.send({
+    await this.deliver({
       poolId: pool.id,
       userId: user.id,
       channel: via.DeliveryMedium,
@@ -63,6 +63,16 @@ export class CodeService {
       code,
     });
     return via;
+  }
+
+  private async deliver(message: Parameters<UserPoolDeps['sender']['send']>[0]): Promise<void> {
+    try {
+      await this.d.sender.send(message);
+    } catch (cause) {
+      // The transport's own error may name hosts or credentials: it stays in the cause (logged), and
+      // the caller hears Cognito's error.
+      throw new CodeDeliveryFailureException('Unable to deliver the verification code.', { cause });
+    }
   }
 
   /** Consumes the code if it matches; wrong guesses count, and too many void the code. */

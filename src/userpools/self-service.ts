@@ -2,7 +2,7 @@ import { hashPassword, verifyPassword } from '../crypto/passwords.ts';
 import { NotAuthorizedException, UserNotFoundException } from '../errors.ts';
 import { InvalidTokenError } from '../tokens/errors.ts';
 import { assertWritableAttributes, type AttributeInput, toAttributeMap } from './attributes.ts';
-import type { BruteForceGuard } from './brute-force.ts';
+import { type BruteForceGuard, guardSubject } from './brute-force.ts';
 import type { CodeDeliveryDetails, CodeService } from './codes.ts';
 import type { UserPoolDeps } from './context.ts';
 import type { User, UserPool } from './model.ts';
@@ -72,7 +72,7 @@ export class SelfService {
 
   async changePassword(accessToken: string, previous: string | undefined, proposed: string): Promise<void> {
     const { pool, user } = await this.authenticate(accessToken);
-    const subjectKey = user.username.toLowerCase();
+    const subjectKey = guardSubject(user, user.username);
     await this.guard.assertNotLocked(pool.id, subjectKey);
     if (!user.passwordHash || previous === undefined || !(await verifyPassword(user.passwordHash, previous))) {
       await this.guard.recordFailure(pool.id, subjectKey);

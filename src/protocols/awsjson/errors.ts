@@ -40,7 +40,10 @@ function lowerFirst(s: string): string {
 
 /** The one place where anything thrown inside an AWS JSON call becomes its wire shape. */
 export function toAwsError(error: unknown, log: FastifyBaseLogger): AwsErrorReply {
-  if (error instanceof TesseraError) return { status: error.status, type: error.name, message: error.message };
+  if (error instanceof TesseraError) {
+    if (error.cause !== undefined) log.warn({ err: error.cause, code: error.name }, 'operation failed on a dependency');
+    return { status: error.status, type: error.name, message: error.message };
+  }
   if (error instanceof AwsProtocolError) return { status: error.status, type: error.type, message: error.message };
   if (error instanceof z.ZodError) return { status: 400, type: 'InvalidParameterException', message: validationMessage(error) };
   const status = (error as { statusCode?: number }).statusCode;
