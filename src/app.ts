@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { KeyRing } from './crypto/signing-keys.ts';
 import { openStore, type Store } from './store/database.ts';
 import { migrateToLatest } from './store/migrator.ts';
+import { pruneExpired } from './store/pruning.ts';
 import { AuthFailureRepository } from './store/repositories/auth-failures.ts';
 import { ChallengeRepository } from './store/repositories/challenges.ts';
 import { CodeRepository } from './store/repositories/codes.ts';
@@ -41,6 +42,8 @@ export interface Tessera {
   keys: KeyRing;
   userPools: UserPools;
   outbox: OutboxRepository;
+  /** Removes expired sessions, codes, challenges and keys; any instance may run it at any time. */
+  prune(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,5 +74,5 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
     random,
     region: o.region,
   });
-  return { store, clock, random, region: o.region, tokens, keys, userPools, outbox, close: () => store.close() };
+  return { store, clock, random, region: o.region, tokens, keys, userPools, outbox, prune: () => pruneExpired(db, clock.now()), close: () => store.close() };
 }

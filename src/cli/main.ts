@@ -46,7 +46,10 @@ program
     const app = await buildServer(t, { credentials, logLevel: o.logLevel });
     if (o.demo) await applyConfig(t, loadConfigFile(DEMO_CONFIG));
     if (file) await applyConfig(t, file);
+    const pruning = setInterval(() => t.prune().catch((err: unknown) => app.log.warn({ err }, 'pruning expired records failed')), 3600_000);
+    pruning.unref();
     const stop = async () => {
+      clearInterval(pruning);
       await app.close();
       await t.close();
       process.exit(0);
@@ -72,6 +75,21 @@ program
       const report = await applyConfig(t, file);
       for (const line of report.created) console.log(`created ${line}`);
       for (const line of report.updated) console.log(`updated ${line}`);
+    } finally {
+      await t.close();
+    }
+  });
+
+program
+  .command('rotate-keys')
+  .description("start new signing keys for a user pool; old keys stay in the JWKS until their tokens expire")
+  .argument('<poolId>', 'user pool id')
+  .option('--db <url>', 'sqlite:PATH or postgres://…', process.env.TESSERA_DB ?? 'sqlite:./data/tessera.db')
+  .action(async (poolId: string, o: { db: string }) => {
+    const t = await createTessera({ db: dbUrl(o.db), region: poolId.split('_')[0] ?? 'us-east-1', publicUrl: 'http://localhost:7070', issuerStyle: 'tessera' });
+    try {
+      await t.userPools.pools.rotateSigningKeys(poolId);
+      console.log(`rotated the signing keys of ${poolId}`);
     } finally {
       await t.close();
     }

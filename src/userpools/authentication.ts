@@ -100,14 +100,15 @@ export class Authentication {
   private async checkPassword(pool: UserPool, client: UserPoolClient, typedName: string, password: string): Promise<User> {
     const user = await this.directory.findBySignInName(pool, typedName);
     const subjectKey = guardSubject(user, typedName);
-    await this.guard.assertNotLocked(pool.id, subjectKey);
+    const { hasFailures } = await this.guard.assertNotLocked(pool.id, subjectKey);
     const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDecoy(password);
     if (!user || !ok) {
       await this.guard.recordFailure(pool.id, subjectKey);
       if (!user && client.settings.PreventUserExistenceErrors === 'LEGACY') throw new UserNotFoundException('User does not exist.');
       throw new NotAuthorizedException(INCORRECT);
     }
-    await this.guard.recordSuccess(pool.id, subjectKey);
+    // Most sign-ins have no failures on record: skip the write then.
+    if (hasFailures) await this.guard.recordSuccess(pool.id, subjectKey);
     return user;
   }
 

@@ -27,9 +27,11 @@ export class BruteForceGuard {
     private readonly clock: Clock,
   ) {}
 
-  async assertNotLocked(poolId: string, subjectKey: string): Promise<void> {
+  /** Throws while the name is locked; otherwise tells whether it has failures on record. */
+  async assertNotLocked(poolId: string, subjectKey: string): Promise<{ hasFailures: boolean }> {
     const r = await this.repo.find(poolId, subjectKey);
     if (r && r.lockedUntil > this.clock.now()) throw new NotAuthorizedException('Password attempts exceeded');
+    return { hasFailures: r !== undefined };
   }
 
   async recordFailure(poolId: string, subjectKey: string): Promise<void> {

@@ -69,9 +69,4 @@ export class SessionRepository {
   async revokeAllOfUser(userId: string, at: number): Promise<void> {
     await this.db.updateTable('sessions').set({ revoked_at: at }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
   }
-
-  /** Forgets sessions that ended long enough ago that no token of theirs can still be valid. */
-  async deleteExpired(before: number): Promise<void> {
-    await this.db.deleteFrom('sessions').where('expires_at', '<', before).execute();
-  }
 }

@@ -68,8 +68,4 @@ export class SigningKeyRepository {
       .where('retired_at', 'is', null)
       .execute();
   }
-
-  async deleteExpired(now: number): Promise<void> {
-    await this.db.deleteFrom('signing_keys').where('expires_at', '<', now).execute();
-  }
 }

@@ -1,0 +1,19 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+/** How long ended records are kept before pruning, for the console and incident review. */
+const GRACE_MS = 24 * 3600_000;
+
+/**
+ * Deletes what can no longer matter: ended sessions (their tokens expired long since), used-up
+ * challenges and codes, signing keys past their publication, and stale failure counters.
+ */
+export async function pruneExpired(db: Kysely<Database>, now: number): Promise<void> {
+  const before = now - GRACE_MS;
+  await db.deleteFrom('sessions').where('expires_at', '<', before).execute();
+  await db.deleteFrom('challenge_sessions').where('expires_at', '<', now).execute();
+  await db.deleteFrom('codes').where('expires_at', '<', now).execute();
+  await db.deleteFrom('signing_keys').where('expires_at', '<', now).execute();
+  await db.deleteFrom('auth_failures').where('last_failure_at', '<', before).where('locked_until', '<', now).execute();
+  await db.deleteFrom('outbox').where('created_at', '<', now - 7 * GRACE_MS).execute();
+}
