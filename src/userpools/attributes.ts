@@ -10,9 +10,10 @@ const MAX_VALUE_LENGTH = 2048;
 
 /** Turns Cognito's `[{Name, Value}]` into a map, refusing duplicates. */
 export function toAttributeMap(list: AttributeInput[] | undefined): Attributes {
-  const out: Attributes = {};
+  // No prototype, so `__proto__` or `constructor` is an ordinary (and then unknown) name, not a duplicate.
+  const out: Attributes = Object.create(null);
   for (const { Name, Value } of list ?? []) {
-    if (Name in out) throw new InvalidParameterException(`Duplicate attribute name: ${Name}`);
+    if (Object.hasOwn(out, Name)) throw new InvalidParameterException(`Duplicate attribute name: ${Name}`);
     out[Name] = Value ?? '';
   }
   return out;

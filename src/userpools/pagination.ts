@@ -9,7 +9,8 @@ export function decodePageToken(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { k?: unknown };
-    if (typeof parsed.k === 'string') return parsed.k;
+    // Keys we issue never hold U+0000, which PostgreSQL cannot even compare against.
+    if (typeof parsed.k === 'string' && !parsed.k.includes('\0')) return parsed.k;
   } catch {
     // fall through to the refusal below
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Cognito's member constraints, as its API model states them. */
 export const UserPoolId = z.string().min(1).max(55).regex(/^[\w-]+_[0-9a-zA-Z]+$/, "Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+");
 export const ClientId = z.string().min(1).max(128).regex(/^[\w+]+$/, 'Member must satisfy regular expression pattern: [\\w+]+');
-export const Username = z.string().min(1).max(128);
+export const Username = z.string().min(1).max(128).regex(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u, 'Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+');
 export const Password = z.string().min(1).max(256);
 export const SecretHash = z.string().min(1).max(128);
 export const Token = z.string().min(1).max(8192);

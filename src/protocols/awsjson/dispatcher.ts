@@ -84,13 +84,44 @@ async function awsJsonRoutes(app: FastifyInstance, opts: AwsJsonOptions): Promis
   });
 }
 
+/** Far deeper than any Cognito shape, far shallower than where recursive code (JSON.stringify of a stored free-form map) overflows. */
+const MAX_DEPTH = 100;
+
 function parseJson(raw: Buffer): unknown {
   if (raw.length === 0) return {};
+  if (nestedDeeperThan(raw, MAX_DEPTH)) throw new AwsProtocolError('SerializationException', `The request body is nested deeper than ${MAX_DEPTH} levels.`);
+  let value: unknown;
+  let nul = false;
   try {
-    const value: unknown = JSON.parse(raw.toString('utf8'));
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    return value;
+    value = JSON.parse(raw.toString('utf8'), function (this: unknown, key: string, v: unknown) {
+      if (key.includes('\0') || (typeof v === 'string' && v.includes('\0'))) nul = true;
+      // AWS JSON servers drop null members (Smithy's AwsJson11ServersDontDeserializeNullStructureValues).
+      return v === null && !Array.isArray(this) ? undefined : v;
+    });
   } catch {
+    value = undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new AwsProtocolError('SerializationException', 'Start of structure or map found where not expected.');
   }
+  // PostgreSQL cannot store U+0000 and no member has a use for it: refused alike on every backend.
+  if (nul) throw new AwsProtocolError('InvalidParameterException', 'The request contains a NUL character (U+0000), which no member accepts.');
+  return value;
+}
+
+/** Scans the raw bytes (outside strings) for `{`/`[` nesting, stopping as soon as it exceeds `max`. */
+function nestedDeeperThan(raw: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }

@@ -25,17 +25,38 @@ export class AwsProtocolError extends Error {
  */
 function validationMessage(error: z.ZodError): string {
   const parts = error.issues.slice(0, 5).map((issue) => {
-    const path = issue.path.map((p, i) => (typeof p === 'number' ? `.${p + 1}.member` : i === 0 ? lowerFirst(String(p)) : `.${lowerFirst(String(p))}`)).join('') || 'body';
+    const path = issue.path.map((p, i) => (typeof p === 'number' ? `.${p + 1}.member` : `${i === 0 ? '' : '.'}${memberName(String(p))}`)).join('') || 'body';
     const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
-    const constraint = missing ? 'Member must not be null' : issue.message;
-    return `Value ${missing ? 'null' : 'at'} '${path}' failed to satisfy constraint: ${constraint}`;
+    return `Value ${missing ? 'null at' : 'at'} '${path}' failed to satisfy constraint: ${missing ? 'Member must not be null' : constraintOf(issue)}`;
   });
   const n = error.issues.length;
-  return `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`.replace(/Value at '([^']+)'/g, "Value at '$1'");
+  return `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`;
 }
 
-function lowerFirst(s: string): string {
-  return s.charAt(0).toLowerCase() + s.slice(1);
+/** AWS's wording for each kind of constraint (the Smithy validation messages). */
+function constraintOf(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'too_big':
+      return issue.origin === 'string' || issue.origin === 'array'
+        ? `Member must have length less than or equal to ${issue.maximum}`
+        : `Member must have value less than or equal to ${issue.maximum}`;
+    case 'too_small':
+      return issue.origin === 'string' || issue.origin === 'array'
+        ? `Member must have length greater than or equal to ${issue.minimum}`
+        : `Member must have value greater than or equal to ${issue.minimum}`;
+    case 'invalid_value':
+      return `Member must satisfy enum value set: [${issue.values.map(String).join(', ')}]`;
+    case 'invalid_type':
+      return `Member must be of type ${issue.expected}`;
+    default:
+      // Regex constraints carry AWS's own message already.
+      return issue.message;
+  }
+}
+
+/** AWS names structure members in camelCase (`userAttributes`); map keys (`USERNAME`) stay as sent. */
+function memberName(segment: string): string {
+  return /^[A-Z][a-z]/.test(segment) ? segment.charAt(0).toLowerCase() + segment.slice(1) : segment;
 }
 
 /** The one place where anything thrown inside an AWS JSON call becomes its wire shape. */
