@@ -164,6 +164,8 @@ export class Authentication {
     if (!user) throw new NotAuthorizedException('Invalid session for the user.');
     const named = await this.directory.findBySignInName(pool, responses.USERNAME);
     if (named?.id !== user.id) throw new NotAuthorizedException('Invalid session for the user.');
+    // The user may have been disabled since the challenge was issued.
+    if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
 
     const newPassword = responses.NEW_PASSWORD;
     if (!newPassword) throw new InvalidParameterException('Missing required parameter NEW_PASSWORD');

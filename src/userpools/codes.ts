@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constantTimeEqual } from '../crypto/constant-time.ts';
-import { CodeDeliveryFailureException, CodeMismatchException, ExpiredCodeException, TooManyFailedAttemptsException } from '../errors.ts';
+import { CodeDeliveryFailureException, CodeMismatchException, ExpiredCodeException, LimitExceededException } from '../errors.ts';
 import type { CodePurpose } from '../store/repositories/codes.ts';
 import { randomDigits } from '../util/random.ts';
 import type { UserPoolDeps } from './context.ts';
@@ -81,7 +81,8 @@ export class CodeService {
     if (!stored) throw new CodeMismatchException('Invalid verification code provided, please try again.');
     if (stored.attempts >= MAX_ATTEMPTS) {
       await this.d.codes.delete(user.id, purpose);
-      throw new TooManyFailedAttemptsException('Attempt limit exceeded, please try after some time.');
+      // Cognito answers too many wrong codes with LimitExceededException (what Amplify's UIs handle).
+      throw new LimitExceededException('Attempt limit exceeded, please try after some time.');
     }
     if (!constantTimeEqual(stored.codeHash, hashCode(user.id, code))) {
       await this.d.codes.countAttempt(user.id, purpose);

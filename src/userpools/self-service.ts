@@ -34,7 +34,7 @@ export class SelfService {
   ) {}
 
   /** The pool and user an access token speaks for, after every check the token service makes. */
-  async authenticate(accessToken: string): Promise<{ pool: UserPool; user: User }> {
+  async authenticate(accessToken: string): Promise<{ pool: UserPool; user: User; clientId?: string }> {
     let verified;
     try {
       verified = await this.d.tokens.verify(accessToken, { tokenUse: 'access' });
@@ -45,7 +45,7 @@ export class SelfService {
     if (!(verified.claims.scope ?? '').split(' ').includes(API_SCOPE)) throw new NotAuthorizedException('Access Token does not have required scopes');
     const user = await this.d.users.findById(verified.claims.sub);
     if (!user) throw new UserNotFoundException('User does not exist.');
-    return { pool: await this.directory.pool(verified.poolId), user };
+    return { pool: await this.directory.pool(verified.poolId), user, clientId: verified.claims.client_id };
   }
 
   async getUser(accessToken: string): Promise<User> {
@@ -53,11 +53,15 @@ export class SelfService {
   }
 
   async updateAttributes(accessToken: string, list: AttributeInput[]): Promise<{ CodeDeliveryDetailsList: CodeDeliveryDetails[] }> {
-    const { pool, user } = await this.authenticate(accessToken);
+    const { pool, user, clientId } = await this.authenticate(accessToken);
     const attributes = normalizeAttributes(pool, toAttributeMap(list));
     for (const flag of ['email_verified', 'phone_number_verified']) {
       if (flag in attributes) throw new NotAuthorizedException(`A client attempted to write unauthorized attribute: ${flag}`);
     }
+    // An app client's WriteAttributes, when set, bound what its users may change about themselves.
+    const writable = clientId ? (await this.d.pools.findClient(clientId))?.settings.WriteAttributes : undefined;
+    const forbidden = writable?.length ? Object.keys(attributes).find((name) => !writable.includes(name)) : undefined;
+    if (forbidden) throw new NotAuthorizedException(`A client attempted to write unauthorized attribute: ${forbidden}`);
     assertWritableAttributes(pool.settings, attributes, { creating: false });
     await this.writer.putAttributes(pool, user, attributes);
     const fresh = (await this.d.users.findById(user.id))!;

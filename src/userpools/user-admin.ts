@@ -176,7 +176,8 @@ export class UserAdmin {
     if (filter) {
       const { attribute, op, value } = filter;
       if (attribute === 'username') query.usernameKey = { op, value: this.directory.usernameKey(pool, value) };
-      else if (attribute === 'cognito:user_status') query.status = { op, value };
+      // Cognito documents this filter as case-insensitive; every status is stored upper-case.
+      else if (attribute === 'cognito:user_status') query.status = { op, value: value.toUpperCase() };
       else if (attribute === 'status') {
         if (op !== '=' || (value !== 'Enabled' && value !== 'Disabled')) throw new InvalidParameterException('Invalid filter value for status: use status = "Enabled" or "Disabled"');
         query.enabled = value === 'Enabled';
