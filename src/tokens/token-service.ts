@@ -181,9 +181,10 @@ export class TokenService {
       .where('s.origin_jti', '=', claims.origin_jti)
       .executeTakeFirst();
     if (!row) throw new InvalidTokenError('user_gone', 'token has been revoked');
-    if (row.revoked_at !== null) throw new InvalidTokenError('revoked', 'token has been revoked');
     if (row.enabled === null) throw new InvalidTokenError('user_gone', 'user does not exist');
+    // Disabling a user also revokes their sessions; name the cause, not the consequence.
     if (row.enabled !== 1) throw new InvalidTokenError('user_disabled', 'user is disabled');
+    if (row.revoked_at !== null) throw new InvalidTokenError('revoked', 'token has been revoked');
   }
 
   /** The pool a token claims to come from, taken from its issuer's last path segment. */

@@ -1,5 +1,5 @@
 import { InvalidParameterException } from '../errors.ts';
-import type { Attributes, SchemaAttribute, UserPoolSettings } from './model.ts';
+import type { Attributes, SchemaAttribute, User, UserPoolClient, UserPoolSettings } from './model.ts';
 
 export interface AttributeInput {
   Name: string;
@@ -86,6 +86,21 @@ export function mergeSchema(base: SchemaAttribute[], additions: Array<Partial<Sc
         ? { NumberAttributeConstraints: add.NumberAttributeConstraints ?? {} }
         : { StringAttributeConstraints: add.StringAttributeConstraints ?? { MaxLength: '2048' } }),
     });
+  }
+  return out;
+}
+
+/**
+ * The attributes an app client may read: its ReadAttributes when it lists any (`sub` always), and
+ * never developer-only ones.
+ */
+export function readableAttributes(user: User, client: UserPoolClient | undefined): Attributes {
+  const readable = client?.settings.ReadAttributes;
+  const out: Attributes = {};
+  for (const [name, value] of Object.entries(user.attributes)) {
+    if (name.startsWith('dev:')) continue;
+    if (readable && readable.length > 0 && name !== 'sub' && !readable.includes(name)) continue;
+    out[name] = value;
   }
   return out;
 }

@@ -157,6 +157,10 @@ export class Authentication {
     if (!input.Session) throw new InvalidParameterException('Missing required parameter Session');
     if (!responses.USERNAME) throw new InvalidParameterException('Missing required parameter USERNAME');
     assertSecretHash(client, responses.USERNAME, responses.SECRET_HASH);
+    // Checked before the session is used up, so a client can retry with a better password.
+    const newPassword = responses.NEW_PASSWORD;
+    if (!newPassword) throw new InvalidParameterException('Missing required parameter NEW_PASSWORD');
+    assertPasswordConforms(newPassword, pool.settings.Policies.PasswordPolicy);
     const pending = await this.d.challenges.take(sha256Hex(input.Session));
     if (!pending || pending.clientId !== client.clientId || pending.challenge !== input.ChallengeName) throw new NotAuthorizedException('Invalid session for the user.');
     if (pending.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Invalid session for the user, session is expired.');
@@ -167,9 +171,6 @@ export class Authentication {
     // The user may have been disabled since the challenge was issued.
     if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
 
-    const newPassword = responses.NEW_PASSWORD;
-    if (!newPassword) throw new InvalidParameterException('Missing required parameter NEW_PASSWORD');
-    assertPasswordConforms(newPassword, pool.settings.Policies.PasswordPolicy);
     const attributes: Record<string, string> = {};
     for (const [key, value] of Object.entries(responses)) if (key.startsWith('userAttributes.')) attributes[key.slice('userAttributes.'.length)] = value;
     if (Object.keys(attributes).length > 0) {
@@ -186,10 +187,12 @@ export class Authentication {
     if (!token) throw new InvalidParameterException('Missing required parameter REFRESH_TOKEN');
     const session = await this.d.sessions.findByRefreshTokenHash(hashRefreshToken(token));
     if (!session || session.clientId !== client.clientId) throw new NotAuthorizedException('Invalid Refresh Token');
-    if (session.revokedAt !== null) throw new NotAuthorizedException('Refresh Token has been revoked');
-    if (session.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Refresh Token has expired');
     const user = await this.d.users.findById(session.userId);
     if (!user) throw new NotAuthorizedException('Invalid Refresh Token');
+    // Disabling revokes sessions too; the caller should hear the cause.
+    if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
+    if (session.revokedAt !== null) throw new NotAuthorizedException('Refresh Token has been revoked');
+    if (session.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Refresh Token has expired');
     if (client.secret !== null) {
       // Apps compute the hash with the username or, in email-sign-in pools, often with the sub.
       const given = params.SECRET_HASH;
@@ -199,7 +202,6 @@ export class Authentication {
         assertSecretHash(client, user.id, given);
       }
     }
-    if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
     const tokens = await this.issuer.mint(pool, client, user, session);
     return { AuthenticationResult: this.issuer.result(client, tokens), ChallengeParameters: {} };
   }

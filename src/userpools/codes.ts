@@ -80,8 +80,8 @@ export class CodeService {
     const stored = await this.d.codes.find(user.id, purpose);
     if (!stored) throw new CodeMismatchException('Invalid verification code provided, please try again.');
     if (stored.attempts >= MAX_ATTEMPTS) {
-      await this.d.codes.delete(user.id, purpose);
       // Cognito answers too many wrong codes with LimitExceededException (what Amplify's UIs handle).
+      // The spent code stays until a new one replaces it, so every further try hears the limit.
       throw new LimitExceededException('Attempt limit exceeded, please try after some time.');
     }
     if (!constantTimeEqual(stored.codeHash, hashCode(user.id, code))) {

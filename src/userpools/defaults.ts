@@ -53,7 +53,6 @@ export function defaultPoolSettings(): UserPoolSettings {
     SchemaAttributes: STANDARD_ATTRIBUTES.map((a) => ({ ...a })),
     MfaConfiguration: 'OFF',
     AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, UnusedAccountValidityDays: 7 },
-    UsernameConfiguration: { CaseSensitive: false },
     AccountRecoverySetting: {
       RecoveryMechanisms: [
         { Priority: 1, Name: 'verified_email' },

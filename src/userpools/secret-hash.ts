@@ -13,6 +13,6 @@ export function assertSecretHash(client: UserPoolClient, username: string, secre
   if (client.secret === null) return;
   if (!secretHash) throw new NotAuthorizedException(`Client ${client.clientId} is configured with secret but SECRET_HASH was not received`);
   if (!constantTimeEqual(secretHash, computeSecretHash(client.secret, username, client.clientId))) {
-    throw new NotAuthorizedException(`SecretHash does not match for the client: ${client.clientId}`);
+    throw new NotAuthorizedException(`Unable to verify secret hash for client ${client.clientId}`);
   }
 }

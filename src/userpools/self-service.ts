@@ -1,7 +1,7 @@
 import { hashPassword, verifyPassword } from '../crypto/passwords.ts';
 import { NotAuthorizedException, UserNotFoundException } from '../errors.ts';
 import { InvalidTokenError } from '../tokens/errors.ts';
-import { assertWritableAttributes, type AttributeInput, toAttributeMap } from './attributes.ts';
+import { assertWritableAttributes, type AttributeInput, readableAttributes, toAttributeMap } from './attributes.ts';
 import { type BruteForceGuard, guardSubject } from './brute-force.ts';
 import type { CodeDeliveryDetails, CodeService } from './codes.ts';
 import type { UserPoolDeps } from './context.ts';
@@ -48,8 +48,11 @@ export class SelfService {
     return { pool: await this.directory.pool(verified.poolId), user, clientId: verified.claims.client_id };
   }
 
+  /** The user behind the token, with the attributes the token's client may read. */
   async getUser(accessToken: string): Promise<User> {
-    return (await this.authenticate(accessToken)).user;
+    const { user, clientId } = await this.authenticate(accessToken);
+    const client = clientId ? await this.d.pools.findClient(clientId) : undefined;
+    return { ...user, attributes: readableAttributes(user, client) };
   }
 
   async updateAttributes(accessToken: string, list: AttributeInput[]): Promise<{ CodeDeliveryDetailsList: CodeDeliveryDetails[] }> {

@@ -1,7 +1,8 @@
 import { hashRefreshToken, type MintedTokens } from '../tokens/token-service.ts';
 import type { Session } from '../store/repositories/sessions.ts';
 import type { UserPoolDeps } from './context.ts';
-import type { User, UserPool, UserPoolClient } from './model.ts';
+import { readableAttributes } from './attributes.ts';
+import type { Group, User, UserPool, UserPoolClient } from './model.ts';
 import { tokenLifetimes } from './token-validity.ts';
 import type { UserDirectory } from './user-directory.ts';
 
@@ -18,16 +19,29 @@ export const API_SCOPE = 'aws.cognito.signin.user.admin';
 
 /** Attributes as an ID token carries them: verified flags as booleans, developer-only ones left out. */
 export function idTokenClaimsOf(user: User, client: UserPoolClient): Record<string, unknown> {
-  const readable = client.settings.ReadAttributes;
   const claims: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(user.attributes)) {
-    if (name === 'sub' || name.startsWith('dev:')) continue;
-    if (readable && readable.length > 0 && !readable.includes(name)) continue;
+  for (const [name, value] of Object.entries(readableAttributes(user, client))) {
+    if (name === 'sub') continue;
     if (name === 'email_verified' || name === 'phone_number_verified') claims[name] = value === 'true';
     else if (name === 'updated_at') claims[name] = Number(value);
     else claims[name] = value;
   }
   return claims;
+}
+
+/**
+ * The IAM role claims Cognito derives from groups: every group role, and the preferred one from the
+ * group of lowest precedence — unset when groups tied for lowest name different roles.
+ */
+export function roleClaimsOf(groups: Group[]): Record<string, unknown> {
+  const withRoles = groups.filter((g) => g.roleArn !== null);
+  if (withRoles.length === 0) return {};
+  const lowest = Math.min(...withRoles.map((g) => g.precedence ?? Number.MAX_SAFE_INTEGER));
+  const preferred = new Set(withRoles.filter((g) => (g.precedence ?? Number.MAX_SAFE_INTEGER) === lowest).map((g) => g.roleArn));
+  return {
+    'cognito:roles': [...new Set(withRoles.map((g) => g.roleArn))],
+    ...(preferred.size === 1 && { 'cognito:preferred_role': [...preferred][0] }),
+  };
 }
 
 /** Starts sign-in sessions (one refresh token each) and mints the tokens of a session. */
@@ -59,6 +73,7 @@ export class SessionIssuer {
 
   async mint(pool: UserPool, client: UserPoolClient, user: User, session: Session, extraIdClaims: Record<string, unknown> = {}): Promise<MintedTokens> {
     const { idSeconds, accessSeconds } = tokenLifetimes(client);
+    const groups = await this.directory.groupsInTokenOrder(user.id);
     return this.d.tokens.mint({
       poolId: pool.id,
       clientId: client.clientId,
@@ -67,9 +82,9 @@ export class SessionIssuer {
       originJti: session.originJti,
       eventId: this.d.random.uuid(),
       authTime: session.authTime,
-      groups: await this.directory.groupNames(user.id),
+      groups: groups.map((g) => g.name),
       scopes: session.scopes,
-      idClaims: { ...idTokenClaimsOf(user, client), ...extraIdClaims },
+      idClaims: { ...idTokenClaimsOf(user, client), ...roleClaimsOf(groups), ...extraIdClaims },
       idTokenSeconds: idSeconds,
       accessTokenSeconds: accessSeconds,
       withIdToken: true,

@@ -1,6 +1,6 @@
 import { ResourceNotFoundException, UserNotFoundException } from '../errors.ts';
 import type { UserPoolDeps } from './context.ts';
-import type { User, UserPool, UserPoolClient } from './model.ts';
+import type { Group, User, UserPool, UserPoolClient } from './model.ts';
 
 /** Finding pools, clients and users the way Cognito resolves names. */
 export class UserDirectory {
@@ -19,7 +19,8 @@ export class UserDirectory {
   }
 
   usernameKey(pool: UserPool, username: string): string {
-    return pool.settings.UsernameConfiguration?.CaseSensitive ? username : username.toLowerCase();
+    // Cognito's API default, when a pool says nothing, is case-sensitive usernames.
+    return pool.settings.UsernameConfiguration?.CaseSensitive === false ? username.toLowerCase() : username;
   }
 
   /**
@@ -54,10 +55,9 @@ export class UserDirectory {
     return user;
   }
 
-  async groupNames(userId: string): Promise<string[]> {
+  /** A user's groups as tokens list them: by precedence, lowest value first; groups without one last. */
+  async groupsInTokenOrder(userId: string): Promise<Group[]> {
     const groups = await this.d.groups.groupsOfUser(userId);
-    // Cognito orders cognito:groups by precedence, lowest value first; groups without one come last.
-    groups.sort((a, b) => (a.precedence ?? Number.MAX_SAFE_INTEGER) - (b.precedence ?? Number.MAX_SAFE_INTEGER) || a.name.localeCompare(b.name));
-    return groups.map((g) => g.name);
+    return groups.sort((a, b) => (a.precedence ?? Number.MAX_SAFE_INTEGER) - (b.precedence ?? Number.MAX_SAFE_INTEGER) || a.name.localeCompare(b.name));
   }
 }
