@@ -5,6 +5,7 @@ import { DEFAULT_AUTH_FLOWS, defaultClientSettings, defaultPoolSettings } from '
 import { newClientId, newClientSecret, newPoolId } from './ids.ts';
 import type { PasswordPolicy, SchemaAttribute, UserPool, UserPoolClient, UserPoolClientSettings, UserPoolSettings } from './model.ts';
 import { decodePageToken, paginate } from './pagination.ts';
+import { assertBelow, QUOTAS } from './quotas.ts';
 import { tokenLifetimes } from './token-validity.ts';
 import type { UserDirectory } from './user-directory.ts';
 
@@ -39,6 +40,7 @@ export class PoolAdmin {
 
   /** `fixedId` lets declarative config give a pool a stable id; the API always generates one. */
   async createPool(input: PoolInput & { PoolName: string }, fixedId?: string): Promise<UserPool> {
+    assertBelow(await this.d.pools.count(), QUOTAS.userPools, 'user pools');
     const now = this.d.clock.now();
     const defaults = defaultPoolSettings();
     const { PoolName, Schema, ...settings } = input;
@@ -103,6 +105,7 @@ export class PoolAdmin {
   /** `fixed` lets declarative config keep a client's id and secret stable across restarts. */
   async createClient(poolId: string, input: ClientInput & { ClientName: string }, fixed: { clientId?: string; secret?: string } = {}): Promise<UserPoolClient> {
     await this.directory.pool(poolId);
+    assertBelow(await this.d.pools.countClients(poolId), QUOTAS.clientsPerPool, 'app clients per user pool');
     const now = this.d.clock.now();
     const { ClientName, GenerateSecret, ...settings } = input;
     const client: UserPoolClient = {

@@ -14,6 +14,7 @@ import { renderTemplate } from './messages/message-sender.ts';
 import type { Group, User, UserPool } from './model.ts';
 import { parseListUsersFilter } from './list-users-filter.ts';
 import { decodePageToken, paginate } from './pagination.ts';
+import { assertBelow, QUOTAS } from './quotas.ts';
 import { assertPasswordConforms } from './password-policy.ts';
 import type { UserDirectory } from './user-directory.ts';
 import { normalizeAttributes, UserWriter } from './user-writer.ts';
@@ -198,6 +199,7 @@ export class UserAdmin {
   async createGroup(poolId: string, input: GroupInput): Promise<Group> {
     await this.directory.pool(poolId);
     if (await this.d.groups.find(poolId, input.GroupName)) throw new GroupExistsException('A group with the name already exists.');
+    assertBelow(await this.d.groups.count(poolId), QUOTAS.groupsPerPool, 'groups per user pool');
     const now = this.d.clock.now();
     const group: Group = {
       poolId,
@@ -243,6 +245,9 @@ export class UserAdmin {
     const pool = await this.directory.pool(poolId);
     const user = await this.directory.user(pool, username);
     await this.getGroup(poolId, groupName);
+    const groups = await this.d.groups.groupsOfUser(user.id, QUOTAS.groupsPerUser + 1);
+    if (groups.some((g) => g.name === groupName)) return;
+    assertBelow(groups.length, QUOTAS.groupsPerUser, 'groups per user');
     await this.d.groups.addMember(poolId, groupName, user.id);
   }
 

@@ -103,4 +103,15 @@ describe('details Cognito clients rely on', () => {
     expect(me.UserAttributes?.map((a) => a.Name).sort()).toEqual(['email', 'sub']);
     expect(decodeJwt(tokens.IdToken!).name).toBeUndefined();
   });
+
+  it('refuses a 101st group for one user with LimitExceededException, and stays idempotent for existing memberships', async () => {
+    await createUser('joiner');
+    for (let i = 0; i < 101; i++) await s.admin.send(new CreateGroupCommand({ UserPoolId: poolId, GroupName: `many-${String(i).padStart(3, '0')}` }));
+    for (let i = 0; i < 100; i++) await s.admin.send(new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: 'joiner', GroupName: `many-${String(i).padStart(3, '0')}` }));
+    await expect(s.admin.send(new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: 'joiner', GroupName: 'many-000' }))).resolves.toBeDefined();
+    await expect(s.admin.send(new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: 'joiner', GroupName: 'many-100' }))).rejects.toMatchObject({
+      name: 'LimitExceededException',
+      message: 'The limit of 100 groups per user has been reached.',
+    });
+  });
 });

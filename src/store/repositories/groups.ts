@@ -58,6 +58,11 @@ export class GroupRepository {
     return (await query.execute()).map(toGroup);
   }
 
+  async count(poolId: string): Promise<number> {
+    const row = await this.db.selectFrom('groups').select((eb) => eb.fn.countAll<number>().as('n')).where('pool_id', '=', poolId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async addMember(poolId: string, groupName: string, userId: string): Promise<void> {
     await this.db
       .insertInto('user_groups')

@@ -54,6 +54,16 @@ export class PoolRepository {
     return (await query.execute()).map(toPool);
   }
 
+  async count(): Promise<number> {
+    const row = await this.db.selectFrom('user_pools').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async countClients(poolId: string): Promise<number> {
+    const row = await this.db.selectFrom('user_pool_clients').select((eb) => eb.fn.countAll<number>().as('n')).where('pool_id', '=', poolId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async countUsers(poolId: string): Promise<number> {
     const row = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('pool_id', '=', poolId).executeTakeFirst();
     return Number(row?.n ?? 0);
