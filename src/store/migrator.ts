@@ -1,9 +1,11 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as userPools from './migrations/001-user-pools.ts';
+import * as oauth from './migrations/002-oauth.ts';
 
 /** Numbered migrations, in order. A new schema change is a new file and one line here. */
 const migrations: Record<string, Migration> = {
   '001-user-pools': userPools,
+  '002-oauth': oauth,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

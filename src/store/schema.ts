@@ -15,6 +15,10 @@ export interface Database {
   codes: CodeTable;
   outbox: OutboxTable;
   auth_failures: AuthFailureTable;
+  resource_servers: ResourceServerTable;
+  authorization_codes: AuthorizationCodeTable;
+  login_sessions: LoginSessionTable;
+  server_secrets: ServerSecretTable;
 }
 
 export interface UserPoolTable {
@@ -133,4 +137,47 @@ export interface AuthFailureTable {
   failures: number;
   last_failure_at: number;
   locked_until: number;
+}
+
+export interface ResourceServerTable {
+  pool_id: string;
+  identifier: string;
+  name: string;
+  /** JSON: `[{ScopeName, ScopeDescription}]`. */
+  scopes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AuthorizationCodeTable {
+  code_hash: string;
+  pool_id: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scopes: string;
+  nonce: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  /** The session its redemption started, revoked if the code is ever presented again. */
+  origin_jti: string | null;
+}
+
+export interface LoginSessionTable {
+  id_hash: string;
+  pool_id: string;
+  user_id: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ServerSecretTable {
+  name: string;
+  value: string;
+  created_at: number;
 }
