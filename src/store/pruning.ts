@@ -15,5 +15,7 @@ export async function pruneExpired(db: Kysely<Database>, now: number): Promise<v
   await db.deleteFrom('codes').where('expires_at', '<', now).execute();
   await db.deleteFrom('signing_keys').where('expires_at', '<', now).execute();
   await db.deleteFrom('auth_failures').where('last_failure_at', '<', before).where('locked_until', '<', now).execute();
+  await db.deleteFrom('authorization_codes').where('expires_at', '<', before).execute();
+  await db.deleteFrom('login_sessions').where('expires_at', '<', now).execute();
   await db.deleteFrom('outbox').where('created_at', '<', now - 7 * GRACE_MS).execute();
 }

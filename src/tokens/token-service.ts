@@ -54,8 +54,10 @@ export interface MintRequest {
   accessClaims?: Record<string, unknown>;
   idTokenSeconds: number;
   accessTokenSeconds: number;
-  /** Whether to mint an ID token at all (not for client_credentials, nor without `openid` in OAuth). */
+  /** Whether to mint an ID token at all (not without `openid` in OAuth). */
   withIdToken: boolean;
+  /** OIDC: put the access token's hash in the ID token (`at_hash`), as the code flow requires. */
+  withAtHash?: boolean;
 }
 
 export interface MintedTokens {
@@ -113,6 +115,7 @@ export class TokenService {
     const idKey = await this.keys.signingKey(r.poolId, 'id');
     const idToken = await new SignJWT({
       ...r.idClaims,
+      ...(r.withAtHash && { at_hash: createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url') }),
       sub: r.sub,
       ...groups,
       iss,
@@ -129,6 +132,26 @@ export class TokenService {
       .setProtectedHeader({ kid: idKey.kid, alg: 'RS256' })
       .sign(idKey.privateKey);
     return { idToken, accessToken };
+  }
+
+  /** A client_credentials access token: the client acts for itself, so there is no user and no session. */
+  async mintForClient(r: { poolId: string; clientId: string; scopes: string[]; seconds: number }): Promise<string> {
+    const iat = Math.floor(this.clock.now() / 1000);
+    const key = await this.keys.signingKey(r.poolId, 'access');
+    return new SignJWT({
+      sub: r.clientId,
+      token_use: 'access',
+      scope: r.scopes.join(' '),
+      auth_time: iat,
+      iss: this.issuer(r.poolId),
+      exp: iat + r.seconds,
+      iat,
+      version: 2,
+      jti: this.random.uuid(),
+      client_id: r.clientId,
+    })
+      .setProtectedHeader({ kid: key.kid, alg: 'RS256' })
+      .sign(key.privateKey);
   }
 
   /**
@@ -170,9 +193,11 @@ export class TokenService {
   /** The session a token came from must not be revoked; its user must exist and be enabled. */
   private async assertLive(claims: TokenClaims): Promise<void> {
     if (typeof claims.origin_jti !== 'string') {
-      // client_credentials tokens have no user and no session.
-      if (claims.sub === claims.client_id) return;
-      throw new InvalidTokenError('malformed', 'token has no origin');
+      // client_credentials tokens have no user and no session; their client must still exist.
+      if (claims.sub !== claims.client_id) throw new InvalidTokenError('malformed', 'token has no origin');
+      const client = await this.db.selectFrom('user_pool_clients').select('client_id').where('client_id', '=', claims.sub).executeTakeFirst();
+      if (!client) throw new InvalidTokenError('user_gone', 'the client of this token no longer exists');
+      return;
     }
     const row = await this.db
       .selectFrom('sessions as s')

@@ -113,6 +113,23 @@ export class Authentication {
   }
 
   private async afterPassword(pool: UserPool, client: UserPoolClient, user: User): Promise<AuthStep> {
+    const challenge = await this.requiredChallenge(pool, client, user);
+    if (challenge) return challenge;
+    return { AuthenticationResult: await this.issuer.start(pool, client, user), ChallengeParameters: {} };
+  }
+
+  /**
+   * The hosted UI's sign-in: the same password check, throttling and user-state rules as
+   * InitiateAuth, but its result is the user (the OAuth code comes next) or the challenge to show.
+   */
+  async hostedSignIn(pool: UserPool, client: UserPoolClient, username: string, password: string): Promise<{ user: User } | { challenge: AuthStep }> {
+    const user = await this.checkPassword(pool, client, username, password);
+    const challenge = await this.requiredChallenge(pool, client, user);
+    return challenge ? { challenge } : { user };
+  }
+
+  /** What a user with a correct password must still do before getting tokens, if anything. */
+  private async requiredChallenge(pool: UserPool, client: UserPoolClient, user: User): Promise<AuthStep | undefined> {
     if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
     if (user.status === 'UNCONFIRMED') throw new UserNotConfirmedException('User is not confirmed.');
     if (user.status === 'RESET_REQUIRED') throw new PasswordResetRequiredException('Password reset required for the user');
@@ -129,7 +146,7 @@ export class Authentication {
         userAttributes: JSON.stringify(visible),
       });
     }
-    return { AuthenticationResult: await this.issuer.start(pool, client, user), ChallengeParameters: {} };
+    return undefined;
   }
 
   private async challenge(pool: UserPool, client: UserPoolClient, user: User, name: string, parameters: Record<string, string>): Promise<AuthStep> {
@@ -157,29 +174,32 @@ export class Authentication {
     if (!input.Session) throw new InvalidParameterException('Missing required parameter Session');
     if (!responses.USERNAME) throw new InvalidParameterException('Missing required parameter USERNAME');
     assertSecretHash(client, responses.USERNAME, responses.SECRET_HASH);
+    const attributes: Record<string, string> = {};
+    for (const [key, value] of Object.entries(responses)) if (key.startsWith('userAttributes.')) attributes[key.slice('userAttributes.'.length)] = value;
+    const user = await this.completeNewPassword(pool, client, input.Session, responses.USERNAME, responses.NEW_PASSWORD, attributes);
+    return { AuthenticationResult: await this.issuer.start(pool, client, user), ChallengeParameters: {} };
+  }
+
+  /** Answers NEW_PASSWORD_REQUIRED (for the API and the hosted UI): sets the password, confirms the user. */
+  async completeNewPassword(pool: UserPool, client: UserPoolClient, session: string, username: string, newPassword: string | undefined, attributes: Record<string, string>): Promise<User> {
     // Checked before the session is used up, so a client can retry with a better password.
-    const newPassword = responses.NEW_PASSWORD;
     if (!newPassword) throw new InvalidParameterException('Missing required parameter NEW_PASSWORD');
     assertPasswordConforms(newPassword, pool.settings.Policies.PasswordPolicy);
-    const pending = await this.d.challenges.take(sha256Hex(input.Session));
-    if (!pending || pending.clientId !== client.clientId || pending.challenge !== input.ChallengeName) throw new NotAuthorizedException('Invalid session for the user.');
+    const pending = await this.d.challenges.take(sha256Hex(session));
+    if (!pending || pending.clientId !== client.clientId || pending.challenge !== 'NEW_PASSWORD_REQUIRED') throw new NotAuthorizedException('Invalid session for the user.');
     if (pending.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Invalid session for the user, session is expired.');
     const user = await this.d.users.findById(pending.userId);
     if (!user) throw new NotAuthorizedException('Invalid session for the user.');
-    const named = await this.directory.findBySignInName(pool, responses.USERNAME);
+    const named = await this.directory.findBySignInName(pool, username);
     if (named?.id !== user.id) throw new NotAuthorizedException('Invalid session for the user.');
     // The user may have been disabled since the challenge was issued.
     if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
-
-    const attributes: Record<string, string> = {};
-    for (const [key, value] of Object.entries(responses)) if (key.startsWith('userAttributes.')) attributes[key.slice('userAttributes.'.length)] = value;
     if (Object.keys(attributes).length > 0) {
       assertWritableAttributes(pool.settings, attributes, { creating: false });
       await this.writer.putAttributes(pool, user, attributes);
     }
     await this.writer.setPassword(user, newPassword, 'CONFIRMED');
-    const fresh = (await this.d.users.findById(user.id))!;
-    return { AuthenticationResult: await this.issuer.start(pool, client, fresh), ChallengeParameters: {} };
+    return (await this.d.users.findById(user.id))!;
   }
 
   private async refresh(pool: UserPool, client: UserPoolClient, params: Record<string, string>): Promise<AuthStep> {

@@ -5,6 +5,7 @@ import type { ChallengeRepository } from '../store/repositories/challenges.ts';
 import type { CodeRepository } from '../store/repositories/codes.ts';
 import type { GroupRepository } from '../store/repositories/groups.ts';
 import type { PoolRepository } from '../store/repositories/pools.ts';
+import type { ResourceServerRepository } from '../store/repositories/resource-servers.ts';
 import type { SessionRepository } from '../store/repositories/sessions.ts';
 import type { UserRepository } from '../store/repositories/users.ts';
 import type { Database } from '../store/schema.ts';
@@ -19,6 +20,7 @@ export interface UserPoolDeps {
   pools: PoolRepository;
   users: UserRepository;
   groups: GroupRepository;
+  resourceServers: ResourceServerRepository;
   sessions: SessionRepository;
   codes: CodeRepository;
   challenges: ChallengeRepository;

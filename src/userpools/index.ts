@@ -3,6 +3,7 @@ import { BruteForceGuard } from './brute-force.ts';
 import { CodeService } from './codes.ts';
 import type { UserPoolDeps } from './context.ts';
 import { PoolAdmin } from './pool-admin.ts';
+import { ResourceServerAdmin } from './resource-servers.ts';
 import { SelfService } from './self-service.ts';
 import { SessionIssuer } from './session-issuer.ts';
 import { UserAdmin } from './user-admin.ts';
@@ -14,6 +15,7 @@ export interface UserPools {
   directory: UserDirectory;
   pools: PoolAdmin;
   users: UserAdmin;
+  resourceServers: ResourceServerAdmin;
   auth: Authentication;
   self: SelfService;
   sessions: SessionIssuer;
@@ -29,6 +31,7 @@ export function createUserPools(d: UserPoolDeps): UserPools {
     directory,
     pools: new PoolAdmin(d, directory),
     users: new UserAdmin(d, directory, writer, codes),
+    resourceServers: new ResourceServerAdmin(d, directory),
     auth: new Authentication(d, directory, sessions, codes, guard, writer),
     self: new SelfService(d, directory, writer, codes, guard),
     sessions,

@@ -143,6 +143,22 @@ export interface Group {
   updatedAt: number;
 }
 
+/** One custom scope of a resource server; tokens carry it as `{identifier}/{name}`. */
+export interface ResourceServerScope {
+  ScopeName: string;
+  ScopeDescription: string;
+}
+
+/** An OAuth 2.0 resource server of a pool and the custom scopes it defines. */
+export interface ResourceServer {
+  poolId: string;
+  identifier: string;
+  name: string;
+  scopes: ResourceServerScope[];
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface Page<T> {
   items: T[];
   nextToken?: string;

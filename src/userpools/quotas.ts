@@ -6,6 +6,7 @@ export const QUOTAS = {
   clientsPerPool: 1_000,
   groupsPerPool: 10_000,
   groupsPerUser: 100,
+  resourceServersPerPool: 25,
 } as const;
 
 export function assertBelow(current: number, quota: number, what: string): void {

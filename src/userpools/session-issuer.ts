@@ -51,7 +51,12 @@ export class SessionIssuer {
     private readonly directory: UserDirectory,
   ) {}
 
-  async start(pool: UserPool, client: UserPoolClient, user: User, opts: { scopes?: string[]; idClaims?: Record<string, unknown> } = {}): Promise<AuthenticationResult> {
+  async start(pool: UserPool, client: UserPoolClient, user: User, opts: { scopes?: string[]; idClaims?: Record<string, unknown>; authTime?: number } = {}): Promise<AuthenticationResult> {
+    return (await this.open(pool, client, user, opts)).result;
+  }
+
+  /** Starts a session and returns its tokens together with the session (whose origin_jti names them all). */
+  async open(pool: UserPool, client: UserPoolClient, user: User, opts: { scopes?: string[]; idClaims?: Record<string, unknown>; authTime?: number } = {}): Promise<{ result: AuthenticationResult; session: Session }> {
     const now = this.d.clock.now();
     const { refreshSeconds } = tokenLifetimes(client);
     const refreshToken = this.d.random.bytes(48).toString('base64url');
@@ -61,19 +66,21 @@ export class SessionIssuer {
       clientId: client.clientId,
       userId: user.id,
       scopes: opts.scopes ?? [API_SCOPE],
-      authTime: now,
+      authTime: opts.authTime ?? now,
       createdAt: now,
       expiresAt: now + refreshSeconds * 1000,
       revokedAt: null,
     };
     await this.d.sessions.insert(session, hashRefreshToken(refreshToken));
     const tokens = await this.mint(pool, client, user, session, opts.idClaims);
-    return { ...this.result(client, tokens), RefreshToken: refreshToken };
+    return { result: { ...this.result(client, tokens), RefreshToken: refreshToken }, session };
   }
 
   async mint(pool: UserPool, client: UserPoolClient, user: User, session: Session, extraIdClaims: Record<string, unknown> = {}): Promise<MintedTokens> {
     const { idSeconds, accessSeconds } = tokenLifetimes(client);
     const groups = await this.directory.groupsInTokenOrder(user.id);
+    // API sign-ins carry only the admin scope; hosted UI (OAuth) sessions carry what was granted.
+    const oauth = !(session.scopes.length === 1 && session.scopes[0] === API_SCOPE);
     return this.d.tokens.mint({
       poolId: pool.id,
       clientId: client.clientId,
@@ -87,7 +94,10 @@ export class SessionIssuer {
       idClaims: { ...idTokenClaimsOf(user, client), ...roleClaimsOf(groups), ...extraIdClaims },
       idTokenSeconds: idSeconds,
       accessTokenSeconds: accessSeconds,
-      withIdToken: true,
+      // OIDC: an ID token only for `openid`; Cognito marks OAuth access tokens with `version: 2`.
+      withIdToken: !oauth || session.scopes.includes('openid'),
+      withAtHash: oauth,
+      ...(oauth && { accessClaims: { version: 2 } }),
     });
   }
 
