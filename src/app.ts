@@ -9,6 +9,7 @@ import { CodeRepository } from './store/repositories/codes.ts';
 import { GroupRepository } from './store/repositories/groups.ts';
 import { OutboxRepository } from './store/repositories/outbox.ts';
 import { PoolRepository } from './store/repositories/pools.ts';
+import { ResourceServerRepository } from './store/repositories/resource-servers.ts';
 import { SessionRepository } from './store/repositories/sessions.ts';
 import { SigningKeyRepository } from './store/repositories/signing-keys.ts';
 import { UserRepository } from './store/repositories/users.ts';
@@ -63,6 +64,7 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
     pools: new PoolRepository(db),
     users: new UserRepository(db),
     groups: new GroupRepository(db),
+    resourceServers: new ResourceServerRepository(db),
     sessions: new SessionRepository(db),
     codes: new CodeRepository(db),
     challenges: new ChallengeRepository(db),

@@ -35,6 +35,8 @@ export class InvalidLambdaResponseException extends TesseraError {}
 export class CodeDeliveryFailureException extends TesseraError {}
 export class ConcurrentModificationException extends TesseraError {}
 export class ScopeDoesNotExistException extends TesseraError {}
+/** An app client's AllowedOAuthFlows cannot go together, or need a client secret the client lacks. */
+export class InvalidOAuthFlowException extends TesseraError {}
 export class UnsupportedUserStateException extends TesseraError {}
 
 /** A fault of ours, not the caller's. Its message never carries internals. */

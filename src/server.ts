@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Tessera } from './app.ts';
 import { registerJwks } from './oauth/jwks.ts';
+import { registerOAuth } from './oauth/routes.ts';
 import { cognitoIdentityProvider } from './protocols/awsjson/cognito-idp.ts';
 import { registerAwsJson } from './protocols/awsjson/dispatcher.ts';
 
@@ -28,6 +29,7 @@ export async function buildServer(t: Tessera, o: ServerOptions): Promise<Fastify
   });
   await registerAwsJson(app, { services: [cognitoIdentityProvider(t.userPools, t.region)], region: t.region, clock: t.clock, credentials: o.credentials });
   await registerJwks(app, t);
+  await registerOAuth(app, t);
   app.get('/health', async () => ({ status: 'ok' }));
   return app;
 }

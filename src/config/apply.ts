@@ -1,4 +1,5 @@
 import type { Tessera } from '../app.ts';
+import { ResourceNotFoundException } from '../errors.ts';
 import type { ClientInput, PoolInput } from '../userpools/pool-admin.ts';
 import type { UserPool } from '../userpools/model.ts';
 import type { ConfigFile, PoolSpec } from './schema.ts';
@@ -34,7 +35,7 @@ async function findPool(t: Tessera, spec: PoolSpec): Promise<UserPool | undefine
 
 async function applyPool(t: Tessera, spec: PoolSpec, report: ApplyReport): Promise<void> {
   const up = t.userPools;
-  const { name, id: _id, clients, groups, users, ...settings } = spec;
+  const { name, id: _id, resourceServers, clients, groups, users, ...settings } = spec;
   let pool = await findPool(t, spec);
   if (!pool) {
     pool = await up.pools.createPool({ ...(settings as PoolInput), PoolName: name }, spec.id);
@@ -43,6 +44,25 @@ async function applyPool(t: Tessera, spec: PoolSpec, report: ApplyReport): Promi
     const { Schema: _schema, UsernameAttributes: _u, AliasAttributes: _a, UsernameConfiguration: _c, ...mutable } = settings as PoolInput;
     await up.pools.updatePool(pool.id, mutable);
     report.updated.push(`pool ${pool.id} (${name})`);
+  }
+
+  // Before clients, so that clients may allow the custom scopes these define.
+  for (const r of resourceServers) {
+    const input = { Identifier: r.identifier, Name: r.name, Scopes: r.scopes.map((s) => ({ ScopeName: s.name, ScopeDescription: s.description })) };
+    const exists = await up.resourceServers.describe(pool.id, r.identifier).then(
+      () => true,
+      (e: unknown) => {
+        if (e instanceof ResourceNotFoundException) return false;
+        throw e;
+      },
+    );
+    if (exists) {
+      await up.resourceServers.update(pool.id, input);
+      report.updated.push(`resource server ${r.identifier}`);
+    } else {
+      await up.resourceServers.create(pool.id, input);
+      report.created.push(`resource server ${r.identifier}`);
+    }
   }
 
   const existingClients = (await up.pools.listClients(pool.id, 60)).items;

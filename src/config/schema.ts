@@ -19,6 +19,13 @@ const GroupSpec = z.object({
   roleArn: z.string().optional(),
 });
 
+/** A resource server and its custom scopes; clients may allow them as `{identifier}/{name}`. */
+const ResourceServerSpec = z.object({
+  identifier: z.string().min(1),
+  name: z.string().min(1),
+  scopes: z.array(z.object({ name: z.string().min(1), description: z.string().min(1) })).default([]),
+});
+
 const ClientSpec = z
   .object({
     name: z.string().min(1),
@@ -32,6 +39,7 @@ const PoolSpec = z
   .object({
     name: z.string().min(1),
     id: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/).optional(),
+    resourceServers: z.array(ResourceServerSpec).default([]),
     clients: z.array(ClientSpec).default([]),
     groups: z.array(GroupSpec).default([]),
     users: z.array(UserSpec).default([]),

@@ -86,6 +86,11 @@ export class TokenService {
       : `${this.issuerOptions.publicUrl.replace(/\/$/, '')}/${poolId}`;
   }
 
+  /** Where a pool's OAuth endpoints, hosted UI and JWKS are served, whatever the issuer style. */
+  endpointsBase(poolId: string): string {
+    return `${this.issuerOptions.publicUrl.replace(/\/$/, '')}/${poolId}`;
+  }
+
   async mint(r: MintRequest): Promise<MintedTokens> {
     const iat = Math.floor(this.clock.now() / 1000);
     const iss = this.issuer(r.poolId);

@@ -1,4 +1,4 @@
-import { InvalidParameterException, ResourceNotFoundException } from '../errors.ts';
+import { InvalidOAuthFlowException, InvalidParameterException, ResourceNotFoundException, ScopeDoesNotExistException } from '../errors.ts';
 import { mergeSchema } from './attributes.ts';
 import type { UserPoolDeps } from './context.ts';
 import { DEFAULT_AUTH_FLOWS, defaultClientSettings, defaultPoolSettings } from './defaults.ts';
@@ -6,6 +6,7 @@ import { newClientId, newClientSecret, newPoolId } from './ids.ts';
 import type { PasswordPolicy, SchemaAttribute, UserPool, UserPoolClient, UserPoolClientSettings, UserPoolSettings } from './model.ts';
 import { decodePageToken, paginate } from './pagination.ts';
 import { assertBelow, QUOTAS } from './quotas.ts';
+import { customScopesOf, STANDARD_SCOPES } from './resource-servers.ts';
 import { tokenLifetimes } from './token-validity.ts';
 import type { UserDirectory } from './user-directory.ts';
 
@@ -117,6 +118,7 @@ export class PoolAdmin {
       createdAt: now,
       updatedAt: now,
     };
+    await this.assertOAuthSettings(client);
     await this.d.pools.insertClient(client);
     return client;
   }
@@ -137,8 +139,23 @@ export class PoolAdmin {
     client.name = ClientName ?? client.name;
     client.settings = resolveClientSettings(defaultClientSettings(), settings);
     client.updatedAt = this.d.clock.now();
+    await this.assertOAuthSettings(client);
     await this.d.pools.updateClient(client);
     return client;
+  }
+
+  /** Cognito's refusals for a client's OAuth flows and scopes; custom scopes must exist in the pool. */
+  private async assertOAuthSettings(client: UserPoolClient): Promise<void> {
+    const flows = client.settings.AllowedOAuthFlows ?? [];
+    if (flows.includes('client_credentials')) {
+      if (flows.includes('code') || flows.includes('implicit')) throw new InvalidOAuthFlowException('client_credentials flow can not be selected along with code flow or implicit flow.');
+      if (client.secret === null) throw new InvalidOAuthFlowException('client_credentials flow can not be selected if client does not have a client secret.');
+    }
+    const custom = (client.settings.AllowedOAuthScopes ?? []).filter((s) => !STANDARD_SCOPES.has(s));
+    if (custom.length === 0) return;
+    const existing = await customScopesOf(this.d.resourceServers, client.poolId);
+    const missing = custom.find((s) => !existing.has(s));
+    if (missing !== undefined) throw new ScopeDoesNotExistException(`Invalid scope requested: ${missing}`);
   }
 
   async deleteClient(poolId: string, clientId: string): Promise<void> {

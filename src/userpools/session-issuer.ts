@@ -101,6 +101,15 @@ export class SessionIssuer {
     });
   }
 
+  async findByRefreshToken(refreshTokenHash: string): Promise<Session | undefined> {
+    return this.d.sessions.findByRefreshTokenHash(refreshTokenHash);
+  }
+
+  /** Revokes a session: its refresh token and every token minted from it. */
+  async revoke(originJti: string): Promise<void> {
+    await this.d.sessions.revoke(originJti, this.d.clock.now());
+  }
+
   result(client: UserPoolClient, tokens: MintedTokens): AuthenticationResult {
     return {
       AccessToken: tokens.accessToken,

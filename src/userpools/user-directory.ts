@@ -49,6 +49,10 @@ export class UserDirectory {
     return undefined;
   }
 
+  async userById(id: string): Promise<User | undefined> {
+    return this.d.users.findById(id);
+  }
+
   async user(pool: UserPool, name: string): Promise<User> {
     const user = await this.findBySignInName(pool, name);
     if (!user) throw new UserNotFoundException('User does not exist.');

@@ -10,17 +10,20 @@ import {
   CreatePoolShape,
   GroupName,
   Limit,
+  ListResourceServersLimit,
   MaxResults,
   PageToken,
   Password,
   PoolSettingsShape,
+  ResourceServerIdentifier,
+  ResourceServerShape,
   SecretHash,
   StringMap,
   Token,
   UserPoolId,
   Username,
 } from './cognito-shapes.ts';
-import { adminGetUserToWire, clientSummaryToWire, clientToWire, groupToWire, userPoolSummaryToWire, userPoolToWire, userToWire } from './cognito-wire.ts';
+import { adminGetUserToWire, clientSummaryToWire, clientToWire, groupToWire, resourceServerToWire, userPoolSummaryToWire, userPoolToWire, userToWire } from './cognito-wire.ts';
 
 const AuthFlow = z.enum(['USER_SRP_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN', 'CUSTOM_AUTH', 'ADMIN_NO_SRP_AUTH', 'USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'USER_AUTH']);
 const ChallengeName = z.enum([
@@ -147,6 +150,22 @@ export function cognitoIdentityProvider(up: UserPools, region: string): ServiceT
       ListUsersInGroup: op('sigv4', z.object({ ...pool, GroupName, Limit: Limit.optional(), NextToken: PageToken.optional() }), async (i) => {
         const r = await up.users.listUsersInGroup(i.UserPoolId, i.GroupName, i.Limit || 60, i.NextToken);
         return { Users: r.items.map((u) => userToWire(u)), ...(r.next && { NextToken: r.next }) };
+      }),
+
+      // Resource servers (OAuth custom scopes)
+      CreateResourceServer: op('sigv4', z.object({ ...pool, ...ResourceServerShape }), async ({ UserPoolId: id, ...rest }) => ({
+        ResourceServer: resourceServerToWire(await up.resourceServers.create(id, rest)),
+      })),
+      DescribeResourceServer: op('sigv4', z.object({ ...pool, Identifier: ResourceServerIdentifier }), async (i) => ({
+        ResourceServer: resourceServerToWire(await up.resourceServers.describe(i.UserPoolId, i.Identifier)),
+      })),
+      UpdateResourceServer: op('sigv4', z.object({ ...pool, ...ResourceServerShape }), async ({ UserPoolId: id, ...rest }) => ({
+        ResourceServer: resourceServerToWire(await up.resourceServers.update(id, rest)),
+      })),
+      DeleteResourceServer: op('sigv4', z.object({ ...pool, Identifier: ResourceServerIdentifier }), async (i) => up.resourceServers.delete(i.UserPoolId, i.Identifier)),
+      ListResourceServers: op('sigv4', z.object({ ...pool, MaxResults: ListResourceServersLimit.optional(), NextToken: PageToken.optional() }), async (i) => {
+        const r = await up.resourceServers.list(i.UserPoolId, i.MaxResults ?? 50, i.NextToken);
+        return { ResourceServers: r.items.map(resourceServerToWire), ...(r.next && { NextToken: r.next }) };
       }),
 
       // Sign-in

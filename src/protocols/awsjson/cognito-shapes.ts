@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESOURCE_SERVER_LIMITS as RS } from '../../userpools/resource-servers.ts';
 
 /** Cognito's member constraints, as its API model states them. */
 export const UserPoolId = z.string().min(1).max(55).regex(/^[\w-]+_[0-9a-zA-Z]+$/, "Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+");
@@ -134,3 +135,17 @@ export const ClientSettingsShape = {
 export const Limit = Int(0, 60);
 export const MaxResults = Int(1, 60);
 export const PageToken = z.string().min(1).max(4096);
+
+const pattern = (limits: { pattern: RegExp; source: string }) => [limits.pattern, `Member must satisfy regular expression pattern: ${limits.source}`] as const;
+
+/** ResourceServerType and ResourceServerScopeType members. */
+export const ResourceServerIdentifier = z.string().min(1).max(RS.identifier.max).regex(...pattern(RS.identifier));
+export const ResourceServerShape = {
+  Identifier: ResourceServerIdentifier,
+  Name: z.string().min(1).max(RS.name.max).regex(...pattern(RS.name)),
+  Scopes: z
+    .array(z.object({ ScopeName: z.string().min(1).max(RS.scopeName.max).regex(...pattern(RS.scopeName)), ScopeDescription: z.string().min(1).max(RS.scopeDescription.max) }))
+    .max(RS.scopesPerServer)
+    .optional(),
+};
+export const ListResourceServersLimit = Int(1, 50);

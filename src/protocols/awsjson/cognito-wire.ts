@@ -1,5 +1,5 @@
 import { toAttributeList } from '../../userpools/attributes.ts';
-import type { Group, User, UserPool, UserPoolClient } from '../../userpools/model.ts';
+import type { Group, ResourceServer, User, UserPool, UserPoolClient } from '../../userpools/model.ts';
 
 /** AWS JSON carries timestamps as epoch seconds (numbers), which the SDKs turn into Dates. */
 export const epochSeconds = (ms: number): number => ms / 1000;
@@ -78,5 +78,15 @@ export function groupToWire(group: Group) {
     ...(group.precedence !== null && { Precedence: group.precedence }),
     LastModifiedDate: epochSeconds(group.updatedAt),
     CreationDate: epochSeconds(group.createdAt),
+  };
+}
+
+/** ResourceServerType: Cognito returns no timestamps for resource servers. */
+export function resourceServerToWire(server: ResourceServer) {
+  return {
+    UserPoolId: server.poolId,
+    Identifier: server.identifier,
+    Name: server.name,
+    Scopes: server.scopes.map((s) => ({ ScopeName: s.ScopeName, ScopeDescription: s.ScopeDescription })),
   };
 }

@@ -10,6 +10,7 @@ import {
   CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
   CreateGroupCommand,
+  CreateResourceServerCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   DescribeUserPoolClientCommand,
@@ -17,6 +18,7 @@ import {
   GetUserCommand,
   InitiateAuthCommand,
   ListGroupsCommand,
+  ListResourceServersCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
   ListUsersCommand,
@@ -141,6 +143,9 @@ function sampleInput(op: string, f: Fixture): Record<string, unknown> {
     AuthParameters: { USERNAME: 'victim', PASSWORD },
     ChallengeName: 'NEW_PASSWORD_REQUIRED',
     ChallengeResponses: { USERNAME: 'victim', NEW_PASSWORD: 'Intrud3r-Passw0rd!' },
+    Identifier: { CreateResourceServer: 'intruders-api' }[op] ?? 'api',
+    Name: 'defaced',
+    Scopes: [{ ScopeName: 'pwn', ScopeDescription: 'defaced' }],
   };
   const shape = (table.operations[op]!.input as unknown as { shape: Record<string, unknown> }).shape;
   return Object.fromEntries(Object.keys(shape).filter((k) => k in samples).map((k) => [k, samples[k]]));
@@ -175,6 +180,7 @@ describe('SigV4 on the AWS JSON endpoint', () => {
       groups: strip(await s.admin.send(new ListGroupsCommand({ UserPoolId: poolId }))),
       victimGroups: strip(await s.admin.send(new AdminListGroupsForUserCommand({ UserPoolId: poolId, Username: 'victim' }))),
       staff: strip(await s.admin.send(new ListUsersInGroupCommand({ UserPoolId: poolId, GroupName: 'staff' }))),
+      resourceServers: strip(await s.admin.send(new ListResourceServersCommand({ UserPoolId: poolId }))),
     };
   }
 
@@ -195,6 +201,7 @@ describe('SigV4 on the AWS JSON endpoint', () => {
     await s.admin.send(new CreateGroupCommand({ UserPoolId: poolId, GroupName: 'staff', Description: 'the staff', Precedence: 5 }));
     await s.admin.send(new CreateGroupCommand({ UserPoolId: poolId, GroupName: 'other' }));
     await s.admin.send(new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: 'victim', GroupName: 'staff' }));
+    await s.admin.send(new CreateResourceServerCommand({ UserPoolId: poolId, Identifier: 'api', Name: 'API', Scopes: [{ ScopeName: 'read', ScopeDescription: 'Read' }] }));
     victimTokens = (await s.anonymous.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'victim', PASSWORD } }))).AuthenticationResult!;
     before = await state();
 

@@ -1,0 +1,448 @@
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Tessera } from '../app.ts';
+import { TesseraError } from '../errors.ts';
+import { ServerSecretRepository } from '../store/repositories/server-secrets.ts';
+import { POOL_ID_PATTERN } from '../userpools/ids.ts';
+import type { UserPool, UserPoolClient } from '../userpools/model.ts';
+import { computeSecretHash } from '../userpools/secret-hash.ts';
+import type { ClientCredentialsInput } from './client-auth.ts';
+import { CsrfTokens } from './csrf.ts';
+import { openIdConfiguration } from './discovery.ts';
+import { OAuthError, invalidRequest, unsupportedGrantType } from './errors.ts';
+import { type AuthorizeParams, LOGIN_SESSION_TTL_MS, OAuthService, type ProvenRequest, UnprovenRequestError, type ValidAuthorization } from './oauth-service.ts';
+import * as pages from './pages/index.ts';
+
+const AUTHORIZE_KEYS = ['response_type', 'client_id', 'redirect_uri', 'state', 'scope', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'identity_provider'] as const;
+const SESSION_COOKIE = 'tessera_session';
+const BROWSER_COOKIE = 'tessera_browser';
+const MAX_PARAM = 2048;
+
+type Params = { poolId: string };
+type Form = Record<string, string | undefined>;
+
+/**
+ * The hosted UI and the OAuth 2.0 / OIDC endpoints under each pool's issuer path. Thin: each
+ * handler reads the request, calls the OAuth service or the user pool domain, and picks the page,
+ * redirect or JSON that answers it.
+ */
+export async function registerOAuth(root: FastifyInstance, t: Tessera): Promise<void> {
+  const oauth = new OAuthService(t);
+  const secret = await new ServerSecretRepository(t.store.db).getOrCreate('csrf', () => t.random.bytes(32).toString('base64url'), t.clock.now());
+  const csrf = new CsrfTokens(secret);
+  await root.register(async (app) => {
+    await app.register(cookie);
+    await app.register(formbody, { bodyLimit: 64 * 1024 });
+    routes(app, t, oauth, csrf);
+  });
+}
+
+function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: CsrfTokens): void {
+  const up = t.userPools;
+  const secure = (request: FastifyRequest) => request.protocol === 'https';
+  const cookieOptions = (request: FastifyRequest, poolId: string) => ({ path: `/${poolId}`, httpOnly: true, sameSite: 'lax' as const, secure: secure(request) });
+
+  /** The authorize parameters of a request (query for GET, query or form for POST), bounded in size. */
+  const authorizeParams = (request: FastifyRequest): AuthorizeParams => {
+    const source = { ...(request.query as Form) };
+    const out: AuthorizeParams = {};
+    for (const key of AUTHORIZE_KEYS) {
+      const value = source[key];
+      if (typeof value === 'string' && value.length <= MAX_PARAM) out[key] = value;
+      else if (value !== undefined) throw new UnprovenRequestError('Invalid request', `The ${key} parameter is malformed.`);
+    }
+    return out;
+  };
+  const carryOf = (p: AuthorizeParams) => new URLSearchParams(Object.entries(p).filter(([, v]) => v !== undefined) as Array<[string, string]>).toString();
+
+  const browserId = (request: FastifyRequest, reply: FastifyReply, poolId: string): string => {
+    const existing = request.cookies[BROWSER_COOKIE];
+    if (existing && /^[A-Za-z0-9_-]{20,64}$/.test(existing)) return existing;
+    const fresh = t.random.bytes(24).toString('base64url');
+    void reply.setCookie(BROWSER_COOKIE, fresh, { ...cookieOptions(request, poolId), sameSite: 'strict' });
+    return fresh;
+  };
+
+  const branding = (pool: UserPool): pages.Branding => {
+    const hosted = (pool.settings as { HostedUI?: Omit<pages.Branding, 'poolName'> }).HostedUI ?? {};
+    return { poolName: pool.name, ...hosted };
+  };
+
+  /**
+   * Forms may end up at the proven client: Chromium applies form-action to the redirects after a
+   * submission, so that origin is allowed alongside 'self' once the request proved it.
+   */
+  const proven = new WeakMap<FastifyReply, string>();
+  const sendPage = (reply: FastifyReply, status: number, render: (nonce: string) => string) => {
+    const nonce = t.random.bytes(16).toString('base64');
+    const redirectOrigin = proven.get(reply);
+    const formAction = redirectOrigin ? `'self' ${redirectOrigin}` : `'self'`;
+    return reply
+      .code(status)
+      .headers({
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' https: data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+        'x-frame-options': 'DENY',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'cache-control': 'no-store',
+      })
+      .send(render(nonce));
+  };
+
+  const errorPage = (reply: FastifyReply, e: UnprovenRequestError, pool?: UserPool) =>
+    sendPage(reply, 400, (nonce) => pages.renderError({ ...(pool && { branding: branding(pool) }), nonce, title: e.title, message: e.message }));
+
+  /** Proves client and redirect URI, then validates the rest; replies itself on failure. */
+  const authorize = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply): Promise<ValidAuthorization | undefined> => {
+    let provenRequest: ProvenRequest;
+    let params: AuthorizeParams;
+    try {
+      params = authorizeParams(request);
+      provenRequest = await oauth.prove(request.params.poolId, params);
+    } catch (e) {
+      if (e instanceof UnprovenRequestError) {
+        await errorPage(reply, e);
+        return undefined;
+      }
+      throw e;
+    }
+    const target = new URL(provenRequest.redirectUri);
+    // Custom schemes (myapp://callback) have no origin; CSP names them by scheme.
+    proven.set(reply, target.origin !== 'null' ? target.origin : target.protocol);
+    try {
+      return await oauth.validate(provenRequest, params);
+    } catch (e) {
+      if (e instanceof OAuthError) {
+        await reply.redirect(oauth.errorRedirect(provenRequest, e), 302);
+        return undefined;
+      }
+      throw e;
+    }
+  };
+
+  const pageContext = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, a: ValidAuthorization, nonce: string, extra: { error?: string; info?: string } = {}): pages.PageContext => ({
+    branding: branding(a.pool),
+    nonce,
+    csrfToken: csrf.issue(browserId(request, reply, a.pool.id), a.pool.id),
+    carry: carryOf(authorizeParams(request)),
+    ...extra,
+  });
+
+  /** Signs the browser in (cookie) and sends it on to the client with a code or tokens. */
+  const finish = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, a: ValidAuthorization, user: Parameters<OAuthService['startLogin']>[1]) => {
+    const { cookie: value, authTime } = await oauth.startLogin(a.pool, user);
+    void reply.setCookie(SESSION_COOKIE, value, { ...cookieOptions(request, a.pool.id), maxAge: LOGIN_SESSION_TTL_MS / 1000 });
+    return reply.header('cache-control', 'no-store').redirect(await oauth.complete(a, user, authTime), 302);
+  };
+
+  const checkCsrf = (request: FastifyRequest<{ Params: Params }>, form: Form) => csrf.verify(request.cookies[BROWSER_COOKIE], request.params.poolId, form._csrf);
+
+  /** Cognito computes SECRET_HASH in its own hosted UI; so does ours, holding the secret. */
+  const secretHashFor = (client: UserPoolClient, username: string) => (client.secret ? computeSecretHash(client.secret, username, client.clientId) : undefined);
+
+  const signUpAllowed = (pool: UserPool) => !pool.settings.AdminCreateUserConfig.AllowAdminCreateUserOnly;
+  const usernameLabel = (pool: UserPool) => (pool.settings.UsernameAttributes?.includes('email') ? 'Email address' : pool.settings.UsernameAttributes?.includes('phone_number') ? 'Phone number' : 'Username');
+
+  const renderLogin = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, a: ValidAuthorization, status = 200, extra: { error?: string; info?: string; username?: string } = {}) =>
+    sendPage(reply, status, (nonce) => pages.renderLogin({ ...pageContext(request, reply, a, nonce, extra), ...(extra.username !== undefined && { username: extra.username }), signUpAllowed: signUpAllowed(a.pool) }));
+
+  const message = (e: unknown): string => {
+    if (e instanceof TesseraError && e.status < 500) return e.name === 'UserNotFoundException' ? 'Incorrect username or password.' : e.message;
+    throw e;
+  };
+
+  // Discovery and keys.
+  app.get<{ Params: Params }>('/:poolId/.well-known/openid-configuration', async (request, reply) => {
+    const { poolId } = request.params;
+    const exists = POOL_ID_PATTERN.test(poolId) && (await up.directory.pool(poolId).then(() => true, () => false));
+    if (!exists) return reply.code(404).send({ error: 'not_found', error_description: `User pool ${poolId} does not exist.` });
+    return reply.header('cache-control', 'public, max-age=300').send(openIdConfiguration(t.tokens.issuer(poolId), t.tokens.endpointsBase(poolId), await up.resourceServers.customScopes(poolId)));
+  });
+
+  // Authorization endpoint: straight back to the client when the browser is signed in, else the login page.
+  app.get<{ Params: Params }>('/:poolId/oauth2/authorize', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    const session = a.forceLogin ? undefined : await oauth.loginOf(a.pool, request.cookies[SESSION_COOKIE]);
+    if (session) return reply.header('cache-control', 'no-store').redirect(await oauth.complete(a, session.user, session.authTime), 302);
+    // Relative to `/{poolId}/oauth2/authorize`, so one level up: works behind any path prefix.
+    return reply.redirect(`../login?${carryOf(authorizeParams(request))}`, 302);
+  });
+
+  app.get<{ Params: Params }>('/:poolId/login', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    const session = a.forceLogin ? undefined : await oauth.loginOf(a.pool, request.cookies[SESSION_COOKIE]);
+    if (session) return reply.header('cache-control', 'no-store').redirect(await oauth.complete(a, session.user, session.authTime), 302);
+    return renderLogin(request, reply, a);
+  });
+
+  app.post<{ Params: Params; Body: Form }>('/:poolId/login', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    const form = request.body ?? {};
+    if (!checkCsrf(request, form)) return renderLogin(request, reply, a, 403, { error: 'Your session expired. Please try again.' });
+    const username = (form.username ?? '').trim();
+    const password = form.password ?? '';
+    if (!username || !password || username.length > 128 || password.length > 256) return renderLogin(request, reply, a, 400, { error: 'Enter your username and password.', username: username.slice(0, 128) });
+    try {
+      const outcome = await up.auth.hostedSignIn(a.pool, a.client, username, password);
+      if ('user' in outcome) return finish(request, reply, a, outcome.user);
+      const required = JSON.parse(outcome.challenge.ChallengeParameters?.requiredAttributes ?? '[]') as string[];
+      return sendPage(reply, 200, (nonce) =>
+        pages.renderNewPassword({ ...pageContext(request, reply, a, nonce), username, session: outcome.challenge.Session!, requiredAttributes: required.map((r) => r.replace(/^userAttributes\./, '')) }),
+      );
+    } catch (e) {
+      if (e instanceof TesseraError && e.name === 'UserNotConfirmedException') {
+        await up.auth.resendConfirmationCode({ ClientId: a.client.clientId, Username: username, ...withHash(secretHashFor(a.client, username)) }).catch(() => undefined);
+        return sendPage(reply, 200, (nonce) => pages.renderConfirm({ ...pageContext(request, reply, a, nonce, { info: 'Your account is not confirmed yet. We sent you a code.' }), username }));
+      }
+      if (e instanceof TesseraError && e.name === 'PasswordResetRequiredException') {
+        await up.auth.forgotPassword({ ClientId: a.client.clientId, Username: username, ...withHash(secretHashFor(a.client, username)) }).catch(() => undefined);
+        return sendPage(reply, 200, (nonce) => pages.renderConfirmForgotPassword({ ...pageContext(request, reply, a, nonce, { info: 'Your password must be reset. We sent you a code.' }), username }));
+      }
+      return renderLogin(request, reply, a, 400, { error: message(e), username });
+    }
+  });
+
+  app.post<{ Params: Params; Body: Form }>('/:poolId/newPassword', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    const form = request.body ?? {};
+    const username = form.username ?? '';
+    const session = form.session ?? '';
+    const attributes: Record<string, string> = {};
+    for (const [key, value] of Object.entries(form)) if (key.startsWith('userAttributes.') && typeof value === 'string') attributes[key.slice('userAttributes.'.length)] = value;
+    const again = (error: string, status = 400) =>
+      sendPage(reply, status, (nonce) => pages.renderNewPassword({ ...pageContext(request, reply, a, nonce, { error }), username, session, requiredAttributes: Object.keys(attributes) }));
+    if (!checkCsrf(request, form)) return again('Your session expired. Please sign in again.', 403);
+    if ((form.password ?? '') !== (form.confirm_password ?? '')) return again('The passwords do not match.');
+    try {
+      const user = await up.auth.completeNewPassword(a.pool, a.client, session, username, form.password, attributes);
+      return finish(request, reply, a, user);
+    } catch (e) {
+      return again(message(e));
+    }
+  });
+
+  app.get<{ Params: Params }>('/:poolId/signup', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    if (!signUpAllowed(a.pool)) return renderLogin(request, reply, a, 403, { error: 'Sign-up is not available for this application.' });
+    return sendPage(reply, 200, (nonce) => pages.renderSignup({ ...pageContext(request, reply, a, nonce), ...signupFields(a.pool) }));
+  });
+
+  const signupFields = (pool: UserPool) => ({
+    askEmail: !pool.settings.UsernameAttributes?.includes('email'),
+    askPhone: Boolean(pool.settings.SchemaAttributes.find((s) => s.Name === 'phone_number')?.Required),
+    usernameLabel: usernameLabel(pool),
+  });
+
+  app.post<{ Params: Params; Body: Form }>('/:poolId/signup', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    const form = request.body ?? {};
+    const username = (form.username ?? '').trim();
+    const again = (error: string, status = 400) =>
+      sendPage(reply, status, (nonce) =>
+        pages.renderSignup({ ...pageContext(request, reply, a, nonce, { error }), ...signupFields(a.pool), username, ...(form.email !== undefined && { email: form.email }), ...(form.phone_number !== undefined && { phoneNumber: form.phone_number }) }),
+      );
+    if (!signUpAllowed(a.pool)) return renderLogin(request, reply, a, 403, { error: 'Sign-up is not available for this application.' });
+    if (!checkCsrf(request, form)) return again('Your session expired. Please try again.', 403);
+    const attributes = [
+      ...(form.email ? [{ Name: 'email', Value: form.email }] : []),
+      ...(form.phone_number ? [{ Name: 'phone_number', Value: form.phone_number }] : []),
+    ];
+    try {
+      const result = await up.auth.signUp({ ClientId: a.client.clientId, Username: username, Password: form.password ?? '', UserAttributes: attributes, ...withHash(secretHashFor(a.client, username)) });
+      if (!result.CodeDeliveryDetails) return renderLogin(request, reply, a, 200, { info: 'Your account was created. An administrator must confirm it before you can sign in.' });
+      return sendPage(reply, 200, (nonce) => pages.renderConfirm({ ...pageContext(request, reply, a, nonce), username, destination: result.CodeDeliveryDetails!.Destination }));
+    } catch (e) {
+      return again(message(e));
+    }
+  });
+
+  app.post<{ Params: Params; Body: Form }>('/:poolId/confirm', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    const form = request.body ?? {};
+    const username = form.username ?? '';
+    const again = (error: string, status = 400) => sendPage(reply, status, (nonce) => pages.renderConfirm({ ...pageContext(request, reply, a, nonce, { error }), username }));
+    if (!checkCsrf(request, form)) return again('Your session expired. Please try again.', 403);
+    try {
+      await up.auth.confirmSignUp({ ClientId: a.client.clientId, Username: username, ConfirmationCode: (form.code ?? '').trim(), ...withHash(secretHashFor(a.client, username)) });
+      return renderLogin(request, reply, a, 200, { info: 'Your account is confirmed. You can sign in now.', username });
+    } catch (e) {
+      return again(message(e));
+    }
+  });
+
+  app.post<{ Params: Params; Body: Form }>('/:poolId/resendCode', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    const form = request.body ?? {};
+    const username = form.username ?? '';
+    const page = (extra: { error?: string; info?: string }, status = 200) => sendPage(reply, status, (nonce) => pages.renderConfirm({ ...pageContext(request, reply, a, nonce, extra), username }));
+    if (!checkCsrf(request, form)) return page({ error: 'Your session expired. Please try again.' }, 403);
+    try {
+      await up.auth.resendConfirmationCode({ ClientId: a.client.clientId, Username: username, ...withHash(secretHashFor(a.client, username)) });
+      return page({ info: 'We sent you a new code.' });
+    } catch (e) {
+      return page({ error: message(e) }, 400);
+    }
+  });
+
+  app.get<{ Params: Params }>('/:poolId/forgotPassword', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    return sendPage(reply, 200, (nonce) => pages.renderForgotPassword(pageContext(request, reply, a, nonce)));
+  });
+
+  app.post<{ Params: Params; Body: Form }>('/:poolId/forgotPassword', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    const form = request.body ?? {};
+    const username = (form.username ?? '').trim();
+    if (!checkCsrf(request, form)) return sendPage(reply, 403, (nonce) => pages.renderForgotPassword({ ...pageContext(request, reply, a, nonce, { error: 'Your session expired. Please try again.' }), username }));
+    try {
+      const result = await up.auth.forgotPassword({ ClientId: a.client.clientId, Username: username, ...withHash(secretHashFor(a.client, username)) });
+      return sendPage(reply, 200, (nonce) => pages.renderConfirmForgotPassword({ ...pageContext(request, reply, a, nonce), username, destination: result.CodeDeliveryDetails.Destination }));
+    } catch (e) {
+      return sendPage(reply, 400, (nonce) => pages.renderForgotPassword({ ...pageContext(request, reply, a, nonce, { error: message(e) }), username }));
+    }
+  });
+
+  app.post<{ Params: Params; Body: Form }>('/:poolId/confirmForgotPassword', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    const form = request.body ?? {};
+    const username = form.username ?? '';
+    const again = (error: string, status = 400) => sendPage(reply, status, (nonce) => pages.renderConfirmForgotPassword({ ...pageContext(request, reply, a, nonce, { error }), username }));
+    if (!checkCsrf(request, form)) return again('Your session expired. Please try again.', 403);
+    if ((form.password ?? '') !== (form.confirm_password ?? '')) return again('The passwords do not match.');
+    try {
+      await up.auth.confirmForgotPassword({ ClientId: a.client.clientId, Username: username, ConfirmationCode: (form.code ?? '').trim(), Password: form.password ?? '', ...withHash(secretHashFor(a.client, username)) });
+      return renderLogin(request, reply, a, 200, { info: 'Your password was changed. You can sign in now.', username });
+    } catch (e) {
+      return again(message(e));
+    }
+  });
+
+  // Token endpoint (RFC 6749 §3.2): JSON answers, never cached.
+  app.post<{ Params: Params; Body: Form }>('/:poolId/oauth2/token', async (request, reply) => {
+    void reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
+    const form = request.body ?? {};
+    const auth = clientAuthOf(request, form);
+    try {
+      if (!isForm(request)) throw invalidRequest('the body must be application/x-www-form-urlencoded');
+      const poolId = request.params.poolId;
+      switch (form.grant_type) {
+        case 'authorization_code':
+          return reply.send(await oauth.exchangeCode(poolId, auth, { code: form.code, redirect_uri: form.redirect_uri, code_verifier: form.code_verifier }));
+        case 'refresh_token':
+          return reply.send(await oauth.refresh(poolId, auth, { refresh_token: form.refresh_token, scope: form.scope }));
+        case 'client_credentials':
+          return reply.send(await oauth.clientCredentials(poolId, auth, { scope: form.scope }));
+        case undefined:
+          throw invalidRequest('grant_type is required');
+        default:
+          throw unsupportedGrantType(`grant_type ${form.grant_type} is not supported`);
+      }
+    } catch (e) {
+      return sendOAuthError(reply, e, auth.authorization !== undefined);
+    }
+  });
+
+  const userInfo = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+    void reply.header('cache-control', 'no-store');
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
+    try {
+      return reply.send(await oauth.userInfo(request.params.poolId, token));
+    } catch (e) {
+      if (e instanceof OAuthError) {
+        // RFC 6750 §3: the error travels in WWW-Authenticate.
+        void reply.header('www-authenticate', `Bearer error="${e.error}", error_description="${e.description.replace(/["\\]/g, '')}"`);
+      }
+      return sendOAuthError(reply, e, false);
+    }
+  };
+  app.get<{ Params: Params }>('/:poolId/oauth2/userInfo', userInfo);
+  app.post<{ Params: Params }>('/:poolId/oauth2/userInfo', userInfo);
+
+  app.post<{ Params: Params; Body: Form }>('/:poolId/oauth2/revoke', async (request, reply) => {
+    void reply.header('cache-control', 'no-store');
+    const form = request.body ?? {};
+    const auth = clientAuthOf(request, form);
+    try {
+      if (!isForm(request)) throw invalidRequest('the body must be application/x-www-form-urlencoded');
+      await oauth.revoke(request.params.poolId, auth, { token: form.token, token_type_hint: form.token_type_hint });
+      return reply.code(200).send();
+    } catch (e) {
+      return sendOAuthError(reply, e, auth.authorization !== undefined);
+    }
+  });
+
+  app.get<{ Params: Params }>('/:poolId/logout', async (request, reply) => {
+    const q = request.query as Form;
+    const { poolId } = request.params;
+    const pool = POOL_ID_PATTERN.test(poolId) ? await up.directory.pool(poolId).catch(() => undefined) : undefined;
+    if (!pool) return errorPage(reply, new UnprovenRequestError('Unknown user pool', 'This sign-out page does not exist.'));
+    const client = typeof q.client_id === 'string' ? await up.pools.describeClient(poolId, q.client_id).catch(() => undefined) : undefined;
+    if (!client) return errorPage(reply, new UnprovenRequestError('Invalid request', 'The request names no known client.'), pool);
+    const signOut = async () => {
+      await oauth.endLogin(request.cookies[SESSION_COOKIE]);
+      void reply.clearCookie(SESSION_COOKIE, { path: `/${poolId}` });
+    };
+    if (typeof q.logout_uri === 'string') {
+      if (!(client.settings.LogoutURLs ?? []).includes(q.logout_uri)) return errorPage(reply, new UnprovenRequestError('Invalid sign-out URI', 'The logout_uri is not registered for this client.'), pool);
+      await signOut();
+      return reply.redirect(q.logout_uri, 302);
+    }
+    if (typeof q.redirect_uri === 'string') {
+      // Cognito's second form: sign out, then start a new sign-in with the same parameters.
+      await oauth.prove(poolId, authorizeParams(request));
+      await signOut();
+      return reply.redirect(`login?${carryOf(authorizeParams(request))}`, 302);
+    }
+    await signOut();
+    return sendPage(reply, 200, (nonce) => pages.renderSignedOut({ branding: branding(pool), nonce }));
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof UnprovenRequestError) return errorPage(reply, error);
+    if ((error as { statusCode?: number }).statusCode === 413 || (error as { statusCode?: number }).statusCode === 415 || (error as { statusCode?: number }).statusCode === 400) {
+      return reply.code((error as { statusCode: number }).statusCode).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: 'The request could not be read.' });
+    }
+    request.log.error({ err: error }, 'unexpected error in an OAuth endpoint');
+    return reply.code(500).send({ error: 'server_error', error_description: 'An internal error occurred.' });
+  });
+}
+
+function withHash(secretHash: string | undefined): { SecretHash?: string } {
+  return secretHash ? { SecretHash: secretHash } : {};
+}
+
+function isForm(request: FastifyRequest): boolean {
+  return String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+}
+
+function clientAuthOf(request: FastifyRequest, form: Form): ClientCredentialsInput {
+  const header = request.headers.authorization;
+  return {
+    ...(typeof header === 'string' && { authorization: header }),
+    ...(typeof form.client_id === 'string' && { clientId: form.client_id }),
+    ...(typeof form.client_secret === 'string' && { clientSecret: form.client_secret }),
+  };
+}
+
+/** RFC 6749 §5.2 bodies; 401 with a Basic challenge when the client tried Basic authentication. */
+function sendOAuthError(reply: FastifyReply, e: unknown, usedBasic: boolean): FastifyReply {
+  if (e instanceof OAuthError) {
+    if (e.status === 401 && usedBasic) void reply.header('www-authenticate', 'Basic realm="tessera", charset="UTF-8"');
+    return reply.code(e.status).send({ error: e.error, error_description: e.description });
+  }
+  throw e;
+}
