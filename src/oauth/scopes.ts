@@ -1,7 +1,8 @@
 import type { UserPoolClient } from '../userpools/model.ts';
+import { STANDARD_SCOPES } from '../userpools/resource-servers.ts';
 import { invalidScope } from './errors.ts';
 
-export const STANDARD_SCOPES = new Set(['openid', 'email', 'phone', 'profile', 'aws.cognito.signin.user.admin']);
+export { STANDARD_SCOPES };
 
 /**
  * The scopes a request gets: those asked for, each allowed to the client; all the client's allowed
