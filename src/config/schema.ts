@@ -43,6 +43,11 @@ const PoolSpec = z
     clients: z.array(ClientSpec).default([]),
     groups: z.array(GroupSpec).default([]),
     users: z.array(UserSpec).default([]),
+    /** Hosted UI branding; the pages accept only safe logo URLs and real CSS colours. */
+    HostedUI: z
+      .object({ logoUrl: z.string().max(2048).optional(), primaryColor: z.string().max(64).optional(), backgroundColor: z.string().max(64).optional(), textColor: z.string().max(64).optional() })
+      .strict()
+      .optional(),
   })
   .catchall(z.unknown());
 

@@ -40,6 +40,14 @@ export async function registerOAuth(root: FastifyInstance, t: Tessera): Promise<
 
 function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: CsrfTokens): void {
   const up = t.userPools;
+  // RFC 6749 §3.1: no parameter may appear twice. A repeated form field arrives as an array, which
+  // no handler expects: refuse it here (invalid_request via the error handler) rather than crash.
+  app.addHook('preHandler', async (request) => {
+    const body = request.body;
+    if (body !== null && typeof body === 'object' && Object.values(body).some((v) => typeof v !== 'string')) {
+      throw Object.assign(new Error('a form parameter was repeated'), { statusCode: 400 });
+    }
+  });
   const secure = (request: FastifyRequest) => request.protocol === 'https';
   const cookieOptions = (request: FastifyRequest, poolId: string) => ({ path: `/${poolId}`, httpOnly: true, sameSite: 'lax' as const, secure: secure(request) });
 
@@ -65,8 +73,7 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
   };
 
   const branding = (pool: UserPool): pages.Branding => {
-    const hosted = (pool.settings as { HostedUI?: Omit<pages.Branding, 'poolName'> }).HostedUI ?? {};
-    return { poolName: pool.name, ...hosted };
+    return { poolName: pool.name, ...pool.settings.HostedUI };
   };
 
   /**
@@ -167,6 +174,8 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
     if (!a) return reply;
     const session = a.forceLogin ? undefined : await oauth.loginOf(a.pool, request.cookies[SESSION_COOKIE]);
     if (session) return reply.header('cache-control', 'no-store').redirect(await oauth.complete(a, session.user, session.authTime), 302);
+    // OIDC Core §3.1.2.1: prompt=none must not show a login page; without a session it is login_required.
+    if ((request.query as Form).prompt === 'none') return reply.redirect(oauth.errorRedirect(a, new OAuthError('login_required', 'the user is not signed in')), 302);
     // Relative to `/{poolId}/oauth2/authorize`, so one level up: works behind any path prefix.
     return reply.redirect(`../login?${carryOf(authorizeParams(request))}`, 302);
   });
@@ -176,6 +185,7 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
     if (!a) return reply;
     const session = a.forceLogin ? undefined : await oauth.loginOf(a.pool, request.cookies[SESSION_COOKIE]);
     if (session) return reply.header('cache-control', 'no-store').redirect(await oauth.complete(a, session.user, session.authTime), 302);
+    if ((request.query as Form).prompt === 'none') return reply.redirect(oauth.errorRedirect(a, new OAuthError('login_required', 'the user is not signed in')), 302);
     return renderLogin(request, reply, a);
   });
 
@@ -414,7 +424,7 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof UnprovenRequestError) return errorPage(reply, error);
     if ((error as { statusCode?: number }).statusCode === 413 || (error as { statusCode?: number }).statusCode === 415 || (error as { statusCode?: number }).statusCode === 400) {
-      return reply.code((error as { statusCode: number }).statusCode).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: 'The request could not be read.' });
+      return reply.code((error as { statusCode: number }).statusCode).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({ error: 'invalid_request', error_description: 'The request could not be read.' });
     }
     request.log.error({ err: error }, 'unexpected error in an OAuth endpoint');
     return reply.code(500).send({ error: 'server_error', error_description: 'An internal error occurred.' });

@@ -71,6 +71,15 @@ export interface UserPoolSettings {
   UsernameConfiguration?: { CaseSensitive: boolean };
   AccountRecoverySetting?: { RecoveryMechanisms: Array<{ Priority: number; Name: 'verified_email' | 'verified_phone_number' | 'admin_only' }> };
   UserPoolTier?: 'LITE' | 'ESSENTIALS' | 'PLUS';
+  /** Hosted UI branding, from declarative config (Tessera's counterpart of Cognito's UI customization). */
+  HostedUI?: HostedUiBranding;
+}
+
+export interface HostedUiBranding {
+  logoUrl?: string;
+  primaryColor?: string;
+  backgroundColor?: string;
+  textColor?: string;
 }
 
 export interface UserPool {

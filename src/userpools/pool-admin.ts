@@ -78,7 +78,14 @@ export class PoolAdmin {
     const pool = await this.directory.pool(poolId);
     const defaults = defaultPoolSettings();
     if (input.UsernameAttributes || input.AliasAttributes) throw new InvalidParameterException('UsernameAttributes and AliasAttributes cannot be changed after the pool is created.');
-    const kept = { SchemaAttributes: pool.settings.SchemaAttributes, UsernameAttributes: pool.settings.UsernameAttributes, AliasAttributes: pool.settings.AliasAttributes, UsernameConfiguration: pool.settings.UsernameConfiguration };
+    const kept = {
+      SchemaAttributes: pool.settings.SchemaAttributes,
+      UsernameAttributes: pool.settings.UsernameAttributes,
+      AliasAttributes: pool.settings.AliasAttributes,
+      UsernameConfiguration: pool.settings.UsernameConfiguration,
+      // Branding is not an UpdateUserPool member; only config (which passes it) changes it.
+      HostedUI: input.HostedUI ?? pool.settings.HostedUI,
+    };
     pool.settings = {
       ...defaults,
       ...input,

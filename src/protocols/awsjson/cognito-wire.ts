@@ -5,7 +5,8 @@ import type { Group, ResourceServer, User, UserPool, UserPoolClient } from '../.
 export const epochSeconds = (ms: number): number => ms / 1000;
 
 export function userPoolToWire(pool: UserPool, region: string, estimatedNumberOfUsers?: number) {
-  const { SchemaAttributes, ...settings } = pool.settings;
+  // HostedUI is Tessera's own setting; Cognito clients do not expect it in UserPoolType.
+  const { SchemaAttributes, HostedUI: _branding, ...settings } = pool.settings;
   return {
     Id: pool.id,
     Name: pool.name,
