@@ -22,20 +22,8 @@ import {
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/util/clock.ts';
+import { expectError } from '../support/expect-error.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-
-/** Awaits a call that must fail, and checks the error the SDK surfaces. */
-async function expectError(call: Promise<unknown>, name: string, message?: string | RegExp): Promise<Error> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  expect(error, `expected ${name}, but the call succeeded`).toBeInstanceOf(Error);
-  expect(error!.name).toBe(name);
-  if (typeof message === 'string') expect(error!.message).toBe(message);
-  else if (message) expect(error!.message).toMatch(message);
-  return error!;
-}
 
 /** Cognito's SECRET_HASH: Base64(HMAC-SHA256(key = client secret, message = username + client id)). */
 const secretHash = (secret: string, username: string, clientId: string) => createHmac('sha256', secret).update(username + clientId).digest('base64');

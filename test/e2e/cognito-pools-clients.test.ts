@@ -16,20 +16,8 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from '../support/expect-error.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-
-/** Awaits a call that must fail, and checks the error the SDK surfaces. */
-async function expectError(call: Promise<unknown>, name: string, message?: string | RegExp): Promise<Error> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  expect(error, `expected ${name}, but the call succeeded`).toBeInstanceOf(Error);
-  expect(error!.name).toBe(name);
-  if (typeof message === 'string') expect(error!.message).toBe(message);
-  else if (message) expect(error!.message).toMatch(message);
-  return error!;
-}
 
 describe('Cognito user pools and app clients through the AWS SDK', () => {
   let s: TestServer;
