@@ -66,6 +66,8 @@ export class UnprovenRequestError extends Error {
   constructor(
     readonly title: string,
     message: string,
+    /** The pool, when it is known, so the page can carry its branding. */
+    readonly pool?: UserPool,
   ) {
     super(message);
   }
@@ -96,13 +98,13 @@ export class OAuthService {
   async prove(poolId: string, p: AuthorizeParams): Promise<ProvenRequest> {
     const pool = await this.up.directory.pool(poolId).catch(() => undefined);
     if (!pool) throw new UnprovenRequestError('Unknown user pool', 'This sign-in page does not exist.');
-    if (!p.client_id) throw new UnprovenRequestError('Invalid request', 'The request names no client (client_id is missing).');
+    if (!p.client_id) throw new UnprovenRequestError('Invalid request', 'The request names no client (client_id is missing).', pool);
     const client = await this.up.pools.describeClient(poolId, p.client_id).catch(() => undefined);
-    if (!client) throw new UnprovenRequestError('Invalid request', 'The client named by this request does not exist.');
-    if (!p.redirect_uri) throw new UnprovenRequestError('Invalid request', 'The request has no redirect_uri.');
+    if (!client) throw new UnprovenRequestError('Invalid request', 'The client named by this request does not exist.', pool);
+    if (!p.redirect_uri) throw new UnprovenRequestError('Invalid request', 'The request has no redirect_uri.', pool);
     // Exact string comparison (RFC 9700 §4.1.3): no prefix, case or normalisation games.
     if (!(client.settings.CallbackURLs ?? []).includes(p.redirect_uri)) {
-      throw new UnprovenRequestError('Invalid redirect URI', 'The redirect_uri is not registered for this client.');
+      throw new UnprovenRequestError('Invalid redirect URI', 'The redirect_uri is not registered for this client.', pool);
     }
     return { pool, client, redirectUri: p.redirect_uri, ...(p.state !== undefined && { state: p.state }), responseMode: p.response_type === 'token' ? 'fragment' : 'query' };
   }

@@ -98,7 +98,7 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
       .send(render(nonce));
   };
 
-  const errorPage = (reply: FastifyReply, e: UnprovenRequestError, pool?: UserPool) =>
+  const errorPage = (reply: FastifyReply, e: UnprovenRequestError, pool = e.pool) =>
     sendPage(reply, 400, (nonce) => pages.renderError({ ...(pool && { branding: branding(pool) }), nonce, title: e.title, message: e.message }));
 
   /** Proves client and redirect URI, then validates the rest; replies itself on failure. */
