@@ -18,7 +18,7 @@ export async function startServerProcess(args: string[], env: Record<string, str
   });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tessera did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`tessera did not start:\n${out}`)), 60_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /Tessera listening on (http:\/\/\S+)/.exec(out);

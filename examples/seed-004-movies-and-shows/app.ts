@@ -1,0 +1,360 @@
+/**
+ * Seed 004, "Using Cognito groups to control access to API endpoints", against Tessera.
+ *
+ * One small node:http server plays both parts of the seed:
+ * - the browser app: `/login` sends the user to the hosted UI (authorization code + PKCE S256 +
+ *   state), `/callback` exchanges the code at `/oauth2/token` with the client secret (HTTP Basic),
+ *   keeps the access token server-side behind an HttpOnly session cookie, and shows which endpoints
+ *   the user may call;
+ * - the API: `GET /movies` and `GET /shows`, each guarded by the authorizer (./authorizer.ts), which
+ *   reads the access token from `Authorization: Bearer …` (or, for the browser, from the session).
+ *
+ * Run it with `npm run example:004` (Tessera included), or alone with
+ * `node --import tsx examples/seed-004-movies-and-shows/app.ts` against a running `tessera serve --demo`.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { type Authorizer, type AuthorizerEvent, createAuthorizer, mapGroupsToPaths } from './authorizer.ts';
+
+export interface AppConfig {
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  host: string;
+  /** The URL browsers reach this app at; `/callback` under it must be one of the client's callback URLs. Defaults to the listening address. */
+  appUrl?: string;
+  /** Tessera's base URL, e.g. http://127.0.0.1:7070 (browsers are sent there, and the app calls it). */
+  tesseraUrl: string;
+  poolId: string;
+  clientId: string;
+  clientSecret: string;
+  /** The tokens' `iss`; `{tesseraUrl}/{poolId}` unless Tessera runs with another --public-url. */
+  issuer?: string;
+  scopes?: string[];
+  /** The authorizer's log; console.log by default, like the seed's Lambda. */
+  log?: (message: string) => void;
+}
+
+/** The demo data's pool and confidential client (src/config/demo.yaml), overridable through the environment. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const port = Number(env.PORT ?? 8000);
+  return {
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    appUrl: env.APP_URL ?? `http://localhost:${port}`,
+    tesseraUrl: (env.TESSERA_URL ?? 'http://127.0.0.1:7070').replace(/\/+$/, ''),
+    poolId: env.POOL_ID ?? 'us-east-1_TesseraDemo',
+    clientId: env.CLIENT_ID ?? 'demobackend000000000000001',
+    clientSecret: env.CLIENT_SECRET ?? 'demo-backend-secret-change-me',
+    ...(env.TESSERA_ISSUER && { issuer: env.TESSERA_ISSUER }),
+  };
+}
+
+/** What the API serves to those allowed. */
+const CATALOGUE: Record<string, { items: Array<{ title: string; year: number }> }> = {
+  '/movies': {
+    items: [
+      { title: 'The Grand Budapest Hotel', year: 2014 },
+      { title: 'Arrival', year: 2016 },
+      { title: 'Spirited Away', year: 2001 },
+    ],
+  },
+  '/shows': {
+    items: [
+      { title: 'Severance', year: 2022 },
+      { title: 'The Bear', year: 2022 },
+      { title: 'Slow Horses', year: 2022 },
+    ],
+  },
+};
+
+const SESSION_COOKIE = 'seed004_session';
+const LOGIN_COOKIE = 'seed004_login';
+const LOGIN_TTL_MS = 10 * 60_000;
+const MAX_PENDING = 10_000;
+
+interface PendingLogin {
+  state: string;
+  verifier: string;
+  expires: number;
+}
+
+interface Session {
+  accessToken: string;
+  username: string;
+  expires: number;
+}
+
+export interface RunningApp {
+  /** Where the server listens. */
+  url: string;
+  /** Where browsers are told it is (the redirect URI's base). */
+  appUrl: string;
+  server: Server;
+  authorizer: Authorizer;
+  close(): Promise<void>;
+}
+
+const b64url = (bytes: Buffer) => bytes.toString('base64url');
+const random = () => b64url(randomBytes(32));
+
+function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookiesOf(request: IncomingMessage): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) cookies.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return cookies;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #1a1a1a; }
+a.button { display: inline-block; padding: .5rem 1rem; background: #2557d6; color: #fff; border-radius: .3rem; text-decoration: none; }
+ul { padding-left: 1.2rem; } .allowed { color: #11713b; } .denied { color: #b3261e; } code { background: #f1f1f1; padding: 0 .2rem; }
+</style></head>
+<body><h1>${escapeHtml(title)}</h1>
+${body}
+</body></html>`;
+}
+
+export async function startApp(config: AppConfig): Promise<RunningApp> {
+  const tessera = config.tesseraUrl.replace(/\/+$/, '');
+  const poolBase = `${tessera}/${config.poolId}`;
+  const issuer = config.issuer ?? poolBase;
+  const scopes = config.scopes ?? ['openid', 'email', 'profile'];
+  const authorizer = createAuthorizer({
+    issuer,
+    jwksUri: `${poolBase}/.well-known/jwks.json`,
+    clientId: config.clientId,
+    ...(config.log && { log: config.log }),
+  });
+  const pending = new Map<string, PendingLogin>();
+  const sessions = new Map<string, Session>();
+  let appUrl = config.appUrl?.replace(/\/+$/, '') ?? '';
+  const secure = () => appUrl.startsWith('https:');
+  const redirectUri = () => `${appUrl}/callback`;
+
+  const setCookie = (response: ServerResponse, name: string, value: string, maxAgeSeconds: number) => {
+    const previous = response.getHeader('set-cookie');
+    const list = Array.isArray(previous) ? previous : previous === undefined ? [] : [String(previous)];
+    list.push(`${name}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure() ? '; Secure' : ''}`);
+    response.setHeader('set-cookie', list);
+  };
+
+  const send = (response: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}) => {
+    response.writeHead(status, {
+      'content-type': contentType,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      'referrer-policy': 'no-referrer',
+      ...headers,
+    });
+    response.end(body);
+  };
+  const html = (response: ServerResponse, status: number, title: string, body: string) => send(response, status, 'text/html; charset=utf-8', page(title, body));
+  const json = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+    send(response, status, 'application/json; charset=utf-8', JSON.stringify(body), headers);
+  const redirect = (response: ServerResponse, location: string) => {
+    response.writeHead(302, { location, 'cache-control': 'no-store' });
+    response.end();
+  };
+
+  const prune = () => {
+    const now = Date.now();
+    for (const [id, p] of pending) if (p.expires <= now) pending.delete(id);
+    for (const [id, s] of sessions) if (s.expires <= now) sessions.delete(id);
+  };
+
+  const sessionOf = (request: IncomingMessage): Session | undefined => {
+    const id = cookiesOf(request).get(SESSION_COOKIE);
+    const session = id ? sessions.get(id) : undefined;
+    if (session && session.expires <= Date.now()) {
+      sessions.delete(id!);
+      return undefined;
+    }
+    return session;
+  };
+
+  /** The signed-in page: who the user is and what the authorizer lets them call. */
+  const renderSignedIn = async (response: ServerResponse, session: Session) => {
+    const allowed = await authorizer.allowedPaths(session.accessToken);
+    const items = allowed
+      .map(({ path, allowed: ok }) => {
+        const group = mapGroupsToPaths.find((m) => m.path === path)?.group ?? '';
+        return `<li data-path="${escapeHtml(path)}" data-allowed="${ok}"><a href="${escapeHtml(path)}"><code>GET ${escapeHtml(path)}</code></a> — <span class="${ok ? 'allowed' : 'denied'}">${ok ? 'allowed' : 'denied'}</span> (needs <code>${escapeHtml(group)}</code>)</li>`;
+      })
+      .join('\n');
+    html(
+      response,
+      200,
+      'Movies and shows',
+      `<p>Signed in as <strong>${escapeHtml(session.username)}</strong>. Your access token lets you call:</p>
+<ul>${items}</ul>
+<p>Groups are read from the token, so a group change shows after you sign in again.</p>
+<p><a href="/login">Sign in again</a> · <a href="/logout">Sign out</a></p>`,
+    );
+  };
+
+  const routes: Record<string, (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>> = {
+    '/': async (request, response) => {
+      const session = sessionOf(request);
+      if (session) return renderSignedIn(response, session);
+      html(
+        response,
+        200,
+        'Movies and shows',
+        `<p>Example Corp.'s catalogue: people in <code>movies-group</code> may call <code>GET /movies</code>, people in <code>shows-group</code> may call <code>GET /shows</code>.</p>
+<p><a class="button" href="/login">Log in</a></p>
+<p>Demo users: <code>alice</code> (movies) and <code>bob</code> (shows), password <code>Passw0rd!</code>.</p>`,
+      );
+    },
+
+    '/login': async (_request, response) => {
+      prune();
+      if (pending.size >= MAX_PENDING) return html(response, 503, 'Busy', '<p>Too many logins in progress. Try again later.</p>');
+      const loginId = random();
+      const state = random();
+      const verifier = random();
+      pending.set(loginId, { state, verifier, expires: Date.now() + LOGIN_TTL_MS });
+      const challenge = b64url(createHash('sha256').update(verifier).digest());
+      const authorize = new URL(`${poolBase}/oauth2/authorize`);
+      authorize.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: config.clientId,
+        redirect_uri: redirectUri(),
+        scope: scopes.join(' '),
+        state,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      }).toString();
+      setCookie(response, LOGIN_COOKIE, loginId, LOGIN_TTL_MS / 1000);
+      redirect(response, authorize.href);
+    },
+
+    '/callback': async (request, response, url) => {
+      const loginId = cookiesOf(request).get(LOGIN_COOKIE);
+      const login = loginId ? pending.get(loginId) : undefined;
+      // Single use, whatever happens next.
+      if (loginId) pending.delete(loginId);
+      setCookie(response, LOGIN_COOKIE, '', 0);
+      const error = url.searchParams.get('error');
+      if (error) return html(response, 400, 'Sign-in failed', `<p>${escapeHtml(error)}: ${escapeHtml(url.searchParams.get('error_description') ?? '')}</p><p><a href="/">Back</a></p>`);
+      const code = url.searchParams.get('code');
+      const state = url.searchParams.get('state');
+      if (!login || login.expires <= Date.now() || !state || !sameString(state, login.state) || !code) {
+        return html(response, 400, 'Sign-in failed', '<p>This sign-in was not started here, or it expired. <a href="/login">Start again</a>.</p>');
+      }
+      const tokenResponse = await fetch(`${poolBase}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          // client_secret_basic (RFC 6749 §2.3.1: each part form-encoded, then Base64).
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(config.clientId)}:${encodeURIComponent(config.clientSecret)}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri(), code_verifier: login.verifier }).toString(),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const tokens = (await tokenResponse.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
+      if (!tokenResponse.ok || !tokens.access_token) {
+        return html(response, 502, 'Sign-in failed', `<p>The token endpoint answered ${tokenResponse.status}: ${escapeHtml(tokens.error ?? '')} ${escapeHtml(tokens.error_description ?? '')}</p><p><a href="/login">Try again</a></p>`);
+      }
+      // The payload is only read here to greet the user; the authorizer verifies the token on every call.
+      const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1] ?? '', 'base64url').toString() || '{}') as { username?: string; sub?: string };
+      const session: Session = { accessToken: tokens.access_token, username: claims.username ?? claims.sub ?? '?', expires: Date.now() + (tokens.expires_in ?? 3600) * 1000 };
+      const previous = cookiesOf(request).get(SESSION_COOKIE);
+      if (previous) sessions.delete(previous);
+      const sessionId = random();
+      prune();
+      sessions.set(sessionId, session);
+      setCookie(response, SESSION_COOKIE, sessionId, Math.floor((session.expires - Date.now()) / 1000));
+      return renderSignedIn(response, session);
+    },
+
+    '/logout': async (request, response) => {
+      const id = cookiesOf(request).get(SESSION_COOKIE);
+      if (id) sessions.delete(id);
+      setCookie(response, SESSION_COOKIE, '', 0);
+      const logout = new URL(`${poolBase}/logout`);
+      logout.search = new URLSearchParams({ client_id: config.clientId, logout_uri: appUrl }).toString();
+      redirect(response, logout.href);
+    },
+  };
+
+  /** The protected API: the authorizer decides, as API Gateway would with a simple-response Lambda authorizer. */
+  const api = async (request: IncomingMessage, response: ServerResponse, path: string) => {
+    let authorization = request.headers.authorization;
+    // A browser that signed in here presents its session instead of a header.
+    if (!authorization) {
+      const session = sessionOf(request);
+      if (session) authorization = `Bearer ${session.accessToken}`;
+    }
+    const event: AuthorizerEvent = { requestContext: { http: { method: request.method ?? 'GET', path } }, headers: { authorization } };
+    const result = await authorizer.handler(event);
+    if (result.isAuthorized) return json(response, 200, { path, user: result.context?.username, ...CATALOGUE[path] });
+    if (result.context?.reason === 'not-in-group') return json(response, 403, { message: 'Forbidden' });
+    const error = result.context?.reason === 'invalid-token' ? ', error="invalid_token"' : '';
+    return json(response, 401, { message: 'Unauthorized' }, { 'www-authenticate': `Bearer realm="seed-004"${error}` });
+  };
+
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://app.invalid');
+    const handle = async () => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return json(response, 405, { message: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
+      if (url.pathname in CATALOGUE) return api(request, response, url.pathname);
+      const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+      if (route) return route(request, response, url);
+      return json(response, 404, { message: 'Not Found' });
+    };
+    handle().catch((error: unknown) => {
+      console.error('seed-004 app:', error);
+      if (!response.headersSent) json(response, 500, { message: 'Internal Server Error' });
+      else response.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (!appUrl) appUrl = url;
+  return {
+    url,
+    appUrl,
+    server,
+    authorizer,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// Run directly: `node --import tsx examples/seed-004-movies-and-shows/app.ts`.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const app = await startApp(configFromEnv());
+  console.log(`Seed 004 app listening on ${app.url}; open ${app.appUrl}`);
+  const stop = () => void app.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
