@@ -27,6 +27,9 @@ export interface UserQuery {
 // answer from the index, where LIKE would need collation and escaping care.
 const MAX_CHAR = '\u{10FFFF}';
 
+/** Attribute filters matching at most this many users are served by primary key, not by a walk of the pool. */
+const FEW_MATCHES = 1_000;
+
 /** Users with their attributes; `username_key` is the pool's case-folded username. */
 export class UserRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -141,12 +144,20 @@ export class UserRepository {
 
   /** One page of users ordered by username key; every condition is served by an index. */
   async list(q: UserQuery): Promise<User[]> {
-    let query = this.db.selectFrom('users').selectAll('users').where('users.pool_id', '=', q.poolId);
+    let query = this.db.selectFrom('users').selectAll('users');
     if (q.attribute) {
       const { name, op, value } = q.attribute;
       let matching = this.db.selectFrom('user_attributes').select('user_id').where('pool_id', '=', q.poolId).where('name', '=', name);
       matching = op === '=' ? matching.where('value', '=', value) : matching.where('value', '>=', value).where('value', '<', value + MAX_CHAR);
-      query = query.where('users.id', 'in', matching);
+      // Left to the planner, `users.id IN (matching)` walks the pool in username order (SQLite without
+      // statistics always plans it so), probing each user: one exact email cost a walk of every user.
+      // Few matches are fetched by primary key and sorted instead; many are left to that walk, which
+      // they make short (though every match is still read once).
+      const few = await matching.limit(FEW_MATCHES + 1).execute();
+      if (few.length === 0) return [];
+      query = few.length <= FEW_MATCHES ? query.where('users.id', 'in', few.map((r) => r.user_id)) : query.where('users.pool_id', '=', q.poolId).where('users.id', 'in', matching);
+    } else {
+      query = query.where('users.pool_id', '=', q.poolId);
     }
     if (q.status) {
       query = q.status.op === '=' ? query.where('users.status', '=', q.status.value) : query.where('users.status', '>=', q.status.value).where('users.status', '<', q.status.value + MAX_CHAR);

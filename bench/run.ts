@@ -1,0 +1,69 @@
+/**
+ * `npm run bench`: sign-in throughput against its floor, and user lookups at 1k vs 100k users.
+ *
+ * Environment (all optional):
+ *   TESSERA_BENCH_POSTGRES_URL   also run the lookups on PostgreSQL (a fresh database is created and dropped)
+ *   TESSERA_BENCH_ONLY           `login` or `lookups` to run one part
+ *   TESSERA_BENCH_CONNECTIONS    concurrent sign-ins, HTTP and floor alike (default 8)
+ *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF)
+ *   TESSERA_BENCH_LARGE          users in the large pool (default 100000)
+ *   TESSERA_BENCH_REQUESTS       sequential requests per lookup case (default 300)
+ */
+import { fileURLToPath } from 'node:url';
+import { runLoginBench } from './login.ts';
+import { runLookupBench } from './lookups.ts';
+import { type BenchReport, environment, formatReport, writeJson } from './report.ts';
+import { type BenchDatabase, postgresDatabase, sqliteDatabase } from './server.ts';
+
+const env = process.env;
+const int = (name: string, fallback: number) => {
+  const v = env[name];
+  const n = v === undefined || v === '' ? fallback : Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${v}`);
+  return n;
+};
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const only = env.TESSERA_BENCH_ONLY;
+  const started = performance.now();
+  const report: BenchReport = { startedAt: new Date().toISOString(), durationSeconds: 0, environment: environment(), login: undefined, lookups: [] };
+
+  if (!only || only === 'login') {
+    log('login bench (InitiateAuth vs floor)…');
+    report.login = await runLoginBench(
+      {
+        connections: int('TESSERA_BENCH_CONNECTIONS', 8),
+        users: 50,
+        windowMs: int('TESSERA_BENCH_WINDOW_S', 5) * 1000,
+        warmupMs: 4_000,
+        pattern: ['floor', 'tessera', 'tessera', 'floor', 'floor', 'tessera', 'tessera', 'floor'],
+      },
+      log,
+    );
+  }
+  if (!only || only === 'lookups') {
+    const options = { small: 1_000, large: int('TESSERA_BENCH_LARGE', 100_000), requests: int('TESSERA_BENCH_REQUESTS', 300), warmup: 100 };
+    const databases: Array<() => Promise<BenchDatabase>> = [async () => sqliteDatabase()];
+    const pgUrl = env.TESSERA_BENCH_POSTGRES_URL;
+    if (pgUrl) databases.push(() => postgresDatabase(pgUrl));
+    for (const open of databases) {
+      const db = await open();
+      log(`lookup bench on ${db.backend}…`);
+      report.lookups.push(await runLookupBench(db, options, log));
+    }
+  }
+
+  report.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
+  const out = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+  writeJson(out, report);
+  process.stdout.write(`\n${formatReport(report)}\nresults: ${out}\n`);
+}
+
+main().catch((e: unknown) => {
+  log(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exitCode = 1;
+});

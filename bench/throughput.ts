@@ -1,0 +1,34 @@
+import type { CpuWindow } from './machine.ts';
+
+/** One timed window of a closed-loop load (HTTP or in-process). */
+export interface ThroughputRun {
+  /** Successful operations that finished inside the window. */
+  completed: number;
+  /** Failed operations (non-2xx, errors, timeouts). */
+  failed: number;
+  elapsedMs: number;
+  /** Per-operation latency in ms, of the completed ones. */
+  latencies: number[];
+  cpu: CpuWindow;
+}
+
+/** Pools several windows of one kind into one: total operations over total time. */
+export function combine(runs: ThroughputRun[]): ThroughputRun {
+  const sum = (f: (r: ThroughputRun) => number) => runs.reduce((a, r) => a + f(r), 0);
+  const elapsedMs = sum((r) => r.elapsedMs);
+  return {
+    completed: sum((r) => r.completed),
+    failed: sum((r) => r.failed),
+    elapsedMs,
+    latencies: runs.flatMap((r) => r.latencies),
+    cpu: {
+      processCpuMs: sum((r) => r.cpu.processCpuMs),
+      mainThreadMs: sum((r) => r.cpu.mainThreadMs),
+      otherLoadPercent: sum((r) => r.cpu.otherLoadPercent * r.elapsedMs) / elapsedMs,
+    },
+  };
+}
+
+export function perSecond(r: ThroughputRun): number {
+  return r.completed / (r.elapsedMs / 1000);
+}
