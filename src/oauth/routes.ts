@@ -18,6 +18,7 @@ const AUTHORIZE_KEYS = ['response_type', 'client_id', 'redirect_uri', 'state', '
 const SESSION_COOKIE = 'tessera_session';
 const BROWSER_COOKIE = 'tessera_browser';
 const MAX_PARAM = 2048;
+const JSON_ROUTES = new Set(['/:poolId/oauth2/token', '/:poolId/oauth2/revoke', '/:poolId/oauth2/userInfo']);
 
 type Params = { poolId: string };
 type Form = Record<string, string | undefined>;
@@ -41,12 +42,15 @@ export async function registerOAuth(root: FastifyInstance, t: Tessera): Promise<
 function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: CsrfTokens): void {
   const up = t.userPools;
   // RFC 6749 §3.1: no parameter may appear twice. A repeated form field arrives as an array, which
-  // no handler expects: refuse it here (invalid_request via the error handler) rather than crash.
+  // no handler expects; a NUL byte is never legitimate and PostgreSQL text refuses it. Refuse both
+  // here: invalid_request JSON from the JSON endpoints, the error page from the pages.
+  const hasNul = (v: unknown): boolean => (typeof v === 'string' ? v.includes('\u0000') : Array.isArray(v) && v.some(hasNul));
   app.addHook('preHandler', async (request) => {
-    const body = request.body;
-    if (body !== null && typeof body === 'object' && Object.values(body).some((v) => typeof v !== 'string')) {
-      throw Object.assign(new Error('a form parameter was repeated'), { statusCode: 400 });
-    }
+    const body = request.body !== null && typeof request.body === 'object' ? Object.values(request.body) : [];
+    const query = Object.values((request.query ?? {}) as object);
+    if (!body.some((v) => typeof v !== 'string') && ![...body, ...query].some(hasNul)) return;
+    if (JSON_ROUTES.has(request.routeOptions.url ?? '')) throw Object.assign(new Error('a parameter was repeated or holds a NUL byte'), { statusCode: 400 });
+    throw new UnprovenRequestError('Invalid request', 'A parameter of this request is repeated or malformed.');
   });
   const secure = (request: FastifyRequest) => request.protocol === 'https';
   const cookieOptions = (request: FastifyRequest, poolId: string) => ({ path: `/${poolId}`, httpOnly: true, sameSite: 'lax' as const, secure: secure(request) });
