@@ -3,12 +3,14 @@ import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type { LoginBenchResult } from './login.ts';
 import type { LookupBenchResult } from './lookups.ts';
+import type { OAuthFlowBenchResult } from './oauth-flow.ts';
 
 export interface BenchReport {
   startedAt: string;
   durationSeconds: number;
   environment: { node: string; platform: string; cpus: number; cpuModel: string; uvThreadpoolSize: number };
   login?: LoginBenchResult;
+  oauth?: OAuthFlowBenchResult;
   lookups: LookupBenchResult[];
 }
 
@@ -66,6 +68,22 @@ export function formatReport(r: BenchReport): string {
     );
     const busiest = Math.max(l.floor.otherLoadPercent, l.tessera.otherLoadPercent);
     if (busiest > BUSY_PERCENT) out.push(`note: other processes used up to ${fixed(busiest, 0)}% of the machine during these windows; throughput figures are noisy`);
+  }
+  if (r.oauth) {
+    const f = r.oauth;
+    out.push('');
+    out.push(`Authorization code flow over HTTP (authorize → login page → login form → PKCE code exchange) — ${f.connections} connections, ${f.users} users, SQLite file (${f.pattern})`);
+    out.push(
+      table(
+        ['', 'flows/s', 'p50 ms', 'p99 ms'],
+        [
+          ['floor (argon2id verify + 2 × RS256, in-process)', fixed(f.floor.flowsPerSecond), fixed(f.floor.latencyMs.p50), fixed(f.floor.latencyMs.p99)],
+          [`Tessera (4 HTTP requests per flow${f.tessera.failed ? `, ${f.tessera.failed} failed` : ''})`, fixed(f.tessera.flowsPerSecond), fixed(f.tessera.latencyMs.p50), fixed(f.tessera.latencyMs.p99)],
+        ],
+      ),
+    );
+    out.push(`overhead (floor/Tessera throughput − 1): ${fixed(f.overheadPercent)}%   ratio Tessera/floor throughput: ${fixed(f.floor.flowsPerSecond > 0 ? f.tessera.flowsPerSecond / f.floor.flowsPerSecond : Number.NaN, 2)}`);
+    if (f.tessera.otherLoadPercent > BUSY_PERCENT) out.push(`note: other processes used ${fixed(f.tessera.otherLoadPercent, 0)}% of the machine; throughput figures are noisy`);
   }
   for (const lk of r.lookups) {
     const [small, large] = lk.sizes.map(String) as [string, string];

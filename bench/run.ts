@@ -3,7 +3,7 @@
  *
  * Environment (all optional):
  *   TESSERA_BENCH_POSTGRES_URL   also run the lookups on PostgreSQL (a fresh database is created and dropped)
- *   TESSERA_BENCH_ONLY           `login` or `lookups` to run one part
+ *   TESSERA_BENCH_ONLY           `login`, `oauth` or `lookups` to run one part
  *   TESSERA_BENCH_CONNECTIONS    concurrent sign-ins, HTTP and floor alike (default 8)
  *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF)
  *   TESSERA_BENCH_LARGE          users in the large pool (default 100000)
@@ -12,6 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { runLoginBench } from './login.ts';
 import { runLookupBench } from './lookups.ts';
+import { runOAuthFlowBench } from './oauth-flow.ts';
 import { type BenchReport, environment, formatReport, writeJson } from './report.ts';
 import { type BenchDatabase, postgresDatabase, sqliteDatabase } from './server.ts';
 
@@ -30,7 +31,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(): Promise<void> {
   const only = env.TESSERA_BENCH_ONLY;
   const started = performance.now();
-  const report: BenchReport = { startedAt: new Date().toISOString(), durationSeconds: 0, environment: environment(), login: undefined, lookups: [] };
+  const report: BenchReport = { startedAt: new Date().toISOString(), durationSeconds: 0, environment: environment(), lookups: [] };
 
   if (!only || only === 'login') {
     log('login bench (InitiateAuth vs floor)…');
@@ -42,6 +43,13 @@ async function main(): Promise<void> {
         warmupMs: 4_000,
         pattern: ['floor', 'tessera', 'tessera', 'floor', 'floor', 'tessera', 'tessera', 'floor'],
       },
+      log,
+    );
+  }
+  if (!only || only === 'oauth') {
+    log('OAuth flow bench (hosted UI login + code exchange vs floor)…');
+    report.oauth = await runOAuthFlowBench(
+      { connections: int('TESSERA_BENCH_CONNECTIONS', 8), users: 50, windowMs: int('TESSERA_BENCH_WINDOW_S', 5) * 1000, warmupMs: 3_000, pattern: ['floor', 'tessera', 'tessera', 'floor'] },
       log,
     );
   }
