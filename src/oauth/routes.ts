@@ -427,8 +427,11 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof UnprovenRequestError) return errorPage(reply, error);
-    if ((error as { statusCode?: number }).statusCode === 413 || (error as { statusCode?: number }).statusCode === 415 || (error as { statusCode?: number }).statusCode === 400) {
-      return reply.code((error as { statusCode: number }).statusCode).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({ error: 'invalid_request', error_description: 'The request could not be read.' });
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 413 || status === 415 || status === 400) {
+      // RFC 6749 §5.2: an unreadable request is invalid_request with 400 at the JSON endpoints.
+      const code = JSON_ROUTES.has(request.routeOptions.url ?? '') ? 400 : status;
+      return reply.code(code).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({ error: 'invalid_request', error_description: 'The request could not be read.' });
     }
     request.log.error({ err: error }, 'unexpected error in an OAuth endpoint');
     return reply.code(500).send({ error: 'server_error', error_description: 'An internal error occurred.' });
