@@ -95,6 +95,7 @@ export class PoolAdmin {
     };
     pool.updatedAt = this.d.clock.now();
     await this.d.pools.update(pool);
+    this.directory.forget({ poolId });
   }
 
   async deletePool(poolId: string): Promise<void> {
@@ -104,6 +105,7 @@ export class PoolAdmin {
     }
     await this.d.pools.delete(poolId);
     this.d.keys.forget(poolId);
+    this.directory.forget({ poolId });
   }
 
   async listPools(maxResults: number, nextToken?: string): Promise<{ items: UserPool[]; next?: string }> {
@@ -148,6 +150,7 @@ export class PoolAdmin {
     client.updatedAt = this.d.clock.now();
     await this.assertOAuthSettings(client);
     await this.d.pools.updateClient(client);
+    this.directory.forget({ clientId });
     return client;
   }
 
@@ -168,6 +171,7 @@ export class PoolAdmin {
   async deleteClient(poolId: string, clientId: string): Promise<void> {
     await this.describeClient(poolId, clientId);
     await this.d.pools.deleteClient(clientId);
+    this.directory.forget({ clientId });
   }
 
   async listClients(poolId: string, maxResults: number, nextToken?: string): Promise<{ items: UserPoolClient[]; next?: string }> {

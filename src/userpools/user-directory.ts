@@ -2,8 +2,16 @@ import { ResourceNotFoundException, UserNotFoundException } from '../errors.ts';
 import type { UserPoolDeps } from './context.ts';
 import type { Group, User, UserPool, UserPoolClient } from './model.ts';
 
+/**
+ * How long a client and its pool, once read, serve public sign-in calls without a query. Writes made
+ * through this process forget them at once; another instance's writes show within this time.
+ */
+const CLIENT_CACHE_MS = 2_000;
+
 /** Finding pools, clients and users the way Cognito resolves names. */
 export class UserDirectory {
+  private readonly clients = new Map<string, { entry: { client: UserPoolClient; pool: UserPool }; until: number }>();
+
   constructor(private readonly d: UserPoolDeps) {}
 
   async pool(poolId: string): Promise<UserPool> {
@@ -12,10 +20,25 @@ export class UserDirectory {
     return pool;
   }
 
+  /**
+   * A client and its pool, as every public operation starts with them. Read often and changed
+   * rarely, so they are kept briefly (monotonic time, not the domain clock); misses are never kept.
+   */
   async client(clientId: string): Promise<{ client: UserPoolClient; pool: UserPool }> {
+    const cached = this.clients.get(clientId);
+    if (cached && cached.until > performance.now()) return cached.entry;
     const client = await this.d.pools.findClient(clientId);
     if (!client) throw new ResourceNotFoundException('User pool client ' + clientId + ' does not exist.');
-    return { client, pool: await this.pool(client.poolId) };
+    const entry = { client, pool: await this.pool(client.poolId) };
+    if (this.clients.size > 10_000) this.clients.clear();
+    this.clients.set(clientId, { entry, until: performance.now() + CLIENT_CACHE_MS });
+    return entry;
+  }
+
+  /** Drops cached clients of a pool (or one client) after a change made through this process. */
+  forget(change: { poolId?: string; clientId?: string }): void {
+    if (change.clientId !== undefined) this.clients.delete(change.clientId);
+    if (change.poolId !== undefined) for (const [id, c] of this.clients) if (c.entry.pool.id === change.poolId) this.clients.delete(id);
   }
 
   usernameKey(pool: UserPool, username: string): string {

@@ -6,6 +6,8 @@ import {
   CreateGroupCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  DeleteUserPoolClientCommand,
+  UpdateUserPoolClientCommand,
   ForgotPasswordCommand,
   ConfirmForgotPasswordCommand,
   GetUserCommand,
@@ -113,5 +115,15 @@ describe('details Cognito clients rely on', () => {
       name: 'LimitExceededException',
       message: 'The limit of 100 groups per user has been reached.',
     });
+  });
+
+  it('applies a client change made through this server to the very next sign-in', async () => {
+    const id = (await s.admin.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'changing', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH'] }))).UserPoolClient!.ClientId!;
+    await createUser('changer');
+    await expect(signIn('changer', id)).resolves.toBeDefined();
+    await s.admin.send(new UpdateUserPoolClientCommand({ UserPoolId: poolId, ClientId: id, ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'] }));
+    await expect(signIn('changer', id)).rejects.toMatchObject({ name: 'InvalidParameterException', message: 'USER_PASSWORD_AUTH flow not enabled for this client' });
+    await s.admin.send(new DeleteUserPoolClientCommand({ UserPoolId: poolId, ClientId: id }));
+    await expect(signIn('changer', id)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });

@@ -4,6 +4,7 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  DeleteUserPoolClientCommand,
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
@@ -71,5 +72,14 @@ describe.skipIf(!process.env.TESSERA_TEST_POSTGRES_URL)('two server processes on
     for (const url of [a.url, b.url]) {
       await expect(sdk(url).send(new GetUserCommand({ AccessToken: second.AuthenticationResult!.AccessToken! }))).rejects.toMatchObject({ name: 'NotAuthorizedException' });
     }
+  });
+
+  it('sees a client change made on the other instance within two seconds', async () => {
+    const id = (await sdk(a.url).send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'shortlived', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH'] }))).UserPoolClient!.ClientId!;
+    const signInWith = (url: string) => sdk(url).send(new InitiateAuthCommand({ ClientId: id, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'carol', PASSWORD: 'Passw0rd!' } }));
+    await expect(signInWith(b.url)).resolves.toBeDefined();
+    await sdk(a.url).send(new DeleteUserPoolClientCommand({ UserPoolId: poolId, ClientId: id }));
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await expect(signInWith(b.url)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });
