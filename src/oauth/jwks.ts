@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Tessera } from '../app.ts';
-import { POOL_ID_PATTERN } from '../userpools/ids.ts';
 
 /** `{issuer}/.well-known/jwks.json`: a pool's published signing keys, current and retiring. */
 export async function registerJwks(app: FastifyInstance, t: Tessera): Promise<void> {
   app.get<{ Params: { poolId: string } }>('/:poolId/.well-known/jwks.json', async (request, reply) => {
     const { poolId } = request.params;
-    const exists = POOL_ID_PATTERN.test(poolId) && (await t.userPools.directory.pool(poolId).then(() => true, () => false));
-    if (!exists) return reply.code(404).send({ error: 'not_found', error_description: `User pool ${poolId} does not exist.` });
+    if (!(await t.userPools.directory.findPool(poolId))) return reply.code(404).send({ error: 'not_found', error_description: `User pool ${poolId} does not exist.` });
     // Keys change only by rotation, which keeps old keys published: caches may hold this a while.
     return reply.header('cache-control', 'public, max-age=300').send(await t.keys.jwks(poolId));
   });

@@ -96,7 +96,7 @@ export class OAuthService {
 
   /** Step one: the client exists in this pool and the redirect URI is exactly one of its callbacks. */
   async prove(poolId: string, p: AuthorizeParams): Promise<ProvenRequest> {
-    const pool = await this.up.directory.pool(poolId).catch(() => undefined);
+    const pool = await this.up.directory.findPool(poolId);
     if (!pool) throw new UnprovenRequestError('Unknown user pool', 'This sign-in page does not exist.');
     if (!p.client_id) throw new UnprovenRequestError('Invalid request', 'The request names no client (client_id is missing).', pool);
     const client = await this.up.pools.describeClient(poolId, p.client_id).catch(() => undefined);

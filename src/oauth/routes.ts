@@ -4,7 +4,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Tessera } from '../app.ts';
 import { TesseraError } from '../errors.ts';
 import { ServerSecretRepository } from '../store/repositories/server-secrets.ts';
-import { POOL_ID_PATTERN } from '../userpools/ids.ts';
 import type { UserPool, UserPoolClient } from '../userpools/model.ts';
 import { computeSecretHash } from '../userpools/secret-hash.ts';
 import type { ClientCredentialsInput } from './client-auth.ts';
@@ -55,7 +54,7 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
   const secure = (request: FastifyRequest) => request.protocol === 'https';
   const cookieOptions = (request: FastifyRequest, poolId: string) => ({ path: `/${poolId}`, httpOnly: true, sameSite: 'lax' as const, secure: secure(request) });
 
-  /** The authorize parameters of a request (query for GET, query or form for POST), bounded in size. */
+  /** The authorize parameters of a request, always from its query string (forms post back to it), bounded in size. */
   const authorizeParams = (request: FastifyRequest): AuthorizeParams => {
     const source = { ...(request.query as Form) };
     const out: AuthorizeParams = {};
@@ -167,8 +166,7 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
   // Discovery and keys.
   app.get<{ Params: Params }>('/:poolId/.well-known/openid-configuration', async (request, reply) => {
     const { poolId } = request.params;
-    const exists = POOL_ID_PATTERN.test(poolId) && (await up.directory.pool(poolId).then(() => true, () => false));
-    if (!exists) return reply.code(404).send({ error: 'not_found', error_description: `User pool ${poolId} does not exist.` });
+    if (!(await up.directory.findPool(poolId))) return reply.code(404).send({ error: 'not_found', error_description: `User pool ${poolId} does not exist.` });
     return reply.header('cache-control', 'public, max-age=300').send(openIdConfiguration(t.tokens.issuer(poolId), t.tokens.endpointsBase(poolId), await up.resourceServers.customScopes(poolId)));
   });
 
@@ -402,7 +400,7 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
   app.get<{ Params: Params }>('/:poolId/logout', async (request, reply) => {
     const q = request.query as Form;
     const { poolId } = request.params;
-    const pool = POOL_ID_PATTERN.test(poolId) ? await up.directory.pool(poolId).catch(() => undefined) : undefined;
+    const pool = await up.directory.findPool(poolId);
     if (!pool) return errorPage(reply, new UnprovenRequestError('Unknown user pool', 'This sign-out page does not exist.'));
     const client = typeof q.client_id === 'string' ? await up.pools.describeClient(poolId, q.client_id).catch(() => undefined) : undefined;
     if (!client) return errorPage(reply, new UnprovenRequestError('Invalid request', 'The request names no known client.'), pool);

@@ -1,5 +1,6 @@
 import { ResourceNotFoundException, UserNotFoundException } from '../errors.ts';
 import type { UserPoolDeps } from './context.ts';
+import { POOL_ID_PATTERN } from './ids.ts';
 import type { Group, User, UserPool, UserPoolClient } from './model.ts';
 
 /**
@@ -13,6 +14,11 @@ export class UserDirectory {
   private readonly clients = new Map<string, { entry: { client: UserPoolClient; pool: UserPool }; until: number }>();
 
   constructor(private readonly d: UserPoolDeps) {}
+
+  /** The pool, or undefined for an unknown or malformed id (for HTTP paths that take any string). */
+  async findPool(poolId: string): Promise<UserPool | undefined> {
+    return POOL_ID_PATTERN.test(poolId) ? this.d.pools.find(poolId) : undefined;
+  }
 
   async pool(poolId: string): Promise<UserPool> {
     const pool = await this.d.pools.find(poolId);
