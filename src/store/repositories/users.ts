@@ -30,6 +30,21 @@ const MAX_CHAR = '\u{10FFFF}';
 /** Attribute filters matching at most this many users are served by primary key, not by a walk of the pool. */
 const FEW_MATCHES = 1_000;
 
+function toUser(row: UserTable, attributes: Attributes): User {
+  return {
+    id: row.id,
+    poolId: row.pool_id,
+    username: row.username,
+    status: row.status as UserStatus,
+    enabled: row.enabled === 1,
+    passwordHash: row.password_hash,
+    passwordUpdatedAt: row.password_updated_at,
+    attributes,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
 /** Users with their attributes; `username_key` is the pool's case-folded username. */
 export class UserRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -47,28 +62,31 @@ export class UserRepository {
       if (!m) byUser.set(a.user_id, (m = {}));
       m[a.name] = a.value;
     }
-    return rows.map((row) => ({
-      id: row.id,
-      poolId: row.pool_id,
-      username: row.username,
-      status: row.status as UserStatus,
-      enabled: row.enabled === 1,
-      passwordHash: row.password_hash,
-      passwordUpdatedAt: row.password_updated_at,
-      attributes: byUser.get(row.id) ?? {},
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    }));
+    return rows.map((row) => toUser(row, byUser.get(row.id) ?? {}));
   }
 
   async findByUsernameKey(poolId: string, usernameKey: string, db: Db = this.db): Promise<User | undefined> {
-    const row = await db.selectFrom('users').selectAll().where('pool_id', '=', poolId).where('username_key', '=', usernameKey).executeTakeFirst();
-    return row ? (await this.hydrate([row], db))[0] : undefined;
+    return this.findOne(db, { poolId, usernameKey });
   }
 
   async findById(id: string, db: Db = this.db): Promise<User | undefined> {
-    const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? (await this.hydrate([row], db))[0] : undefined;
+    return this.findOne(db, { id });
+  }
+
+  /** One user with its attributes in a single query (a row per attribute): the sign-in path's lookup. */
+  private async findOne(db: Db, key: { id: string } | { poolId: string; usernameKey: string }): Promise<User | undefined> {
+    let query = db
+      .selectFrom('users')
+      .leftJoin('user_attributes as a', 'a.user_id', 'users.id')
+      .selectAll('users')
+      .select(['a.name as attr_name', 'a.value as attr_value']);
+    query = 'id' in key ? query.where('users.id', '=', key.id) : query.where('users.pool_id', '=', key.poolId).where('users.username_key', '=', key.usernameKey);
+    const rows = await query.execute();
+    const first = rows[0];
+    if (!first) return undefined;
+    const attributes: Attributes = {};
+    for (const r of rows) if (r.attr_name !== null && r.attr_value !== null) attributes[r.attr_name] = r.attr_value;
+    return toUser(first, attributes);
   }
 
   /** Users of a pool whose attribute `name` equals `value` (alias and uniqueness lookups). */
