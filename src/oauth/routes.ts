@@ -6,18 +6,17 @@ import { TesseraError } from '../errors.ts';
 import { ServerSecretRepository } from '../store/repositories/server-secrets.ts';
 import type { UserPool, UserPoolClient } from '../userpools/model.ts';
 import { computeSecretHash } from '../userpools/secret-hash.ts';
-import type { ClientCredentialsInput } from './client-auth.ts';
 import { CsrfTokens } from './csrf.ts';
 import { openIdConfiguration } from './discovery.ts';
-import { OAuthError, invalidRequest, unsupportedGrantType } from './errors.ts';
+import { OAuthError } from './errors.ts';
 import { type AuthorizeParams, LOGIN_SESSION_TTL_MS, OAuthService, type ProvenRequest, UnprovenRequestError, type ValidAuthorization } from './oauth-service.ts';
 import * as pages from './pages/index.ts';
+import { JSON_ROUTES, tokenEndpoints } from './token-endpoints.ts';
 
 const AUTHORIZE_KEYS = ['response_type', 'client_id', 'redirect_uri', 'state', 'scope', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'identity_provider'] as const;
 const SESSION_COOKIE = 'tessera_session';
 const BROWSER_COOKIE = 'tessera_browser';
 const MAX_PARAM = 2048;
-const JSON_ROUTES = new Set(['/:poolId/oauth2/token', '/:poolId/oauth2/revoke', '/:poolId/oauth2/userInfo']);
 
 type Params = { poolId: string };
 type Form = Record<string, string | undefined>;
@@ -35,6 +34,7 @@ export async function registerOAuth(root: FastifyInstance, t: Tessera): Promise<
     await app.register(cookie);
     await app.register(formbody, { bodyLimit: 64 * 1024 });
     routes(app, t, oauth, csrf);
+    tokenEndpoints(app, oauth);
   });
 }
 
@@ -342,61 +342,6 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
     }
   });
 
-  // Token endpoint (RFC 6749 §3.2): JSON answers, never cached.
-  app.post<{ Params: Params; Body: Form }>('/:poolId/oauth2/token', async (request, reply) => {
-    void reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
-    const form = request.body ?? {};
-    const auth = clientAuthOf(request, form);
-    try {
-      if (!isForm(request)) throw invalidRequest('the body must be application/x-www-form-urlencoded');
-      const poolId = request.params.poolId;
-      switch (form.grant_type) {
-        case 'authorization_code':
-          return reply.send(await oauth.exchangeCode(poolId, auth, { code: form.code, redirect_uri: form.redirect_uri, code_verifier: form.code_verifier }));
-        case 'refresh_token':
-          return reply.send(await oauth.refresh(poolId, auth, { refresh_token: form.refresh_token, scope: form.scope }));
-        case 'client_credentials':
-          return reply.send(await oauth.clientCredentials(poolId, auth, { scope: form.scope }));
-        case undefined:
-          throw invalidRequest('grant_type is required');
-        default:
-          throw unsupportedGrantType(`grant_type ${form.grant_type} is not supported`);
-      }
-    } catch (e) {
-      return sendOAuthError(reply, e, auth.authorization !== undefined);
-    }
-  });
-
-  const userInfo = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
-    void reply.header('cache-control', 'no-store');
-    const header = request.headers.authorization;
-    const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
-    try {
-      return reply.send(await oauth.userInfo(request.params.poolId, token));
-    } catch (e) {
-      if (e instanceof OAuthError) {
-        // RFC 6750 §3: the error travels in WWW-Authenticate.
-        void reply.header('www-authenticate', `Bearer error="${e.error}", error_description="${e.description.replace(/["\\]/g, '')}"`);
-      }
-      return sendOAuthError(reply, e, false);
-    }
-  };
-  app.get<{ Params: Params }>('/:poolId/oauth2/userInfo', userInfo);
-  app.post<{ Params: Params }>('/:poolId/oauth2/userInfo', userInfo);
-
-  app.post<{ Params: Params; Body: Form }>('/:poolId/oauth2/revoke', async (request, reply) => {
-    void reply.header('cache-control', 'no-store');
-    const form = request.body ?? {};
-    const auth = clientAuthOf(request, form);
-    try {
-      if (!isForm(request)) throw invalidRequest('the body must be application/x-www-form-urlencoded');
-      await oauth.revoke(request.params.poolId, auth, { token: form.token, token_type_hint: form.token_type_hint });
-      return reply.code(200).send();
-    } catch (e) {
-      return sendOAuthError(reply, e, auth.authorization !== undefined);
-    }
-  });
-
   app.get<{ Params: Params }>('/:poolId/logout', async (request, reply) => {
     const q = request.query as Form;
     const { poolId } = request.params;
@@ -438,26 +383,4 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
 
 function withHash(secretHash: string | undefined): { SecretHash?: string } {
   return secretHash ? { SecretHash: secretHash } : {};
-}
-
-function isForm(request: FastifyRequest): boolean {
-  return String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-}
-
-function clientAuthOf(request: FastifyRequest, form: Form): ClientCredentialsInput {
-  const header = request.headers.authorization;
-  return {
-    ...(typeof header === 'string' && { authorization: header }),
-    ...(typeof form.client_id === 'string' && { clientId: form.client_id }),
-    ...(typeof form.client_secret === 'string' && { clientSecret: form.client_secret }),
-  };
-}
-
-/** RFC 6749 §5.2 bodies; 401 with a Basic challenge when the client tried Basic authentication. */
-function sendOAuthError(reply: FastifyReply, e: unknown, usedBasic: boolean): FastifyReply {
-  if (e instanceof OAuthError) {
-    if (e.status === 401 && usedBasic) void reply.header('www-authenticate', 'Basic realm="tessera", charset="UTF-8"');
-    return reply.code(e.status).send({ error: e.error, error_description: e.description });
-  }
-  throw e;
 }
