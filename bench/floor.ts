@@ -2,8 +2,7 @@ import { generateKeyPair, randomUUID, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { verifyPassword } from '../src/crypto/passwords.ts';
-import { type CpuWindow, startCpuWindow } from './machine.ts';
-import type { ThroughputRun } from './throughput.ts';
+import { closedLoop, type ThroughputRun } from './throughput.ts';
 
 const generateRsa = promisify(generateKeyPair);
 
@@ -77,27 +76,6 @@ export async function floorLogin(user: FloorUser, password: string, keys: FloorK
  * count, as for the HTTP run.
  */
 export async function runFloor(o: { connections: number; durationMs: number; users: FloorUser[]; password: string; keys: FloorKeys }): Promise<ThroughputRun> {
-  const latencies: number[] = [];
-  let failed = 0;
   let next = 0;
-  const stopCpu = startCpuWindow();
-  const start = performance.now();
-  const end = start + o.durationMs;
-  const cpu = new Promise<CpuWindow>((resolve) => setTimeout(() => resolve(stopCpu()), o.durationMs));
-  const loop = async () => {
-    while (performance.now() < end) {
-      const user = o.users[next++ % o.users.length]!;
-      const t0 = performance.now();
-      try {
-        await floorLogin(user, o.password, o.keys);
-      } catch {
-        failed++;
-        continue;
-      }
-      const t1 = performance.now();
-      if (t1 <= end) latencies.push(t1 - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: o.connections }, loop));
-  return { completed: latencies.length, failed, elapsedMs: o.durationMs, latencies, cpu: await cpu };
+  return closedLoop(o.connections, o.durationMs, () => floorLogin(o.users[next++ % o.users.length]!, o.password, o.keys));
 }

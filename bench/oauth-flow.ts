@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hashPassword } from '../src/crypto/passwords.ts';
-import { type CpuWindow, settle, startCpuWindow } from './machine.ts';
+import { settle } from './machine.ts';
 import { floorKeys, runFloor, type FloorUser } from './floor.ts';
 import { PASSWORD, seedUsers, username } from './seed.ts';
 import { sqliteDatabase, startServer } from './server.ts';
 import { round, summarize, type LatencySummary } from './stats.ts';
-import { combine, perSecond, type ThroughputRun } from './throughput.ts';
+import { closedLoop, combine, perSecond, type ThroughputRun } from './throughput.ts';
 
 export interface OAuthFlowBenchOptions {
   connections: number;
@@ -130,28 +130,4 @@ async function oneFlow(base: string, clientId: string, user: string): Promise<vo
   });
   const tokens = (await token.json()) as { id_token?: string; access_token?: string };
   if (!tokens.id_token || !tokens.access_token) throw new Error(`token exchange failed (${token.status})`);
-}
-
-async function closedLoop(connections: number, durationMs: number, op: () => Promise<void>): Promise<ThroughputRun> {
-  const latencies: number[] = [];
-  let failed = 0;
-  const stopCpu = startCpuWindow();
-  const start = performance.now();
-  const end = start + durationMs;
-  const cpu = new Promise<CpuWindow>((resolve) => setTimeout(() => resolve(stopCpu()), durationMs));
-  const loop = async () => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      try {
-        await op();
-      } catch {
-        failed++;
-        continue;
-      }
-      const t1 = performance.now();
-      if (t1 <= end) latencies.push(t1 - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, loop));
-  return { completed: latencies.length, failed, elapsedMs: durationMs, latencies, cpu: await cpu };
 }

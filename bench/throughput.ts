@@ -1,4 +1,4 @@
-import type { CpuWindow } from './machine.ts';
+import { type CpuWindow, startCpuWindow } from './machine.ts';
 
 /** One timed window of a closed-loop load (HTTP or in-process). */
 export interface ThroughputRun {
@@ -31,4 +31,32 @@ export function combine(runs: ThroughputRun[]): ThroughputRun {
 
 export function perSecond(r: ThroughputRun): number {
   return r.completed / (r.elapsedMs / 1000);
+}
+
+/**
+ * Runs `op` from `connections` concurrent loops for `durationMs`; only operations that finish inside
+ * the window count, as autocannon counts its HTTP responses.
+ */
+export async function closedLoop(connections: number, durationMs: number, op: () => Promise<void>): Promise<ThroughputRun> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const stopCpu = startCpuWindow();
+  const start = performance.now();
+  const end = start + durationMs;
+  const cpu = new Promise<CpuWindow>((resolve) => setTimeout(() => resolve(stopCpu()), durationMs));
+  const loop = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      try {
+        await op();
+      } catch {
+        failed++;
+        continue;
+      }
+      const t1 = performance.now();
+      if (t1 <= end) latencies.push(t1 - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, loop));
+  return { completed: latencies.length, failed, elapsedMs: durationMs, latencies, cpu: await cpu };
 }
