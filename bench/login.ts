@@ -3,7 +3,7 @@ import { hashPassword } from '../src/crypto/passwords.ts';
 import { type CpuWindow, settle, startCpuWindow } from './machine.ts';
 import { floorKeys, runFloor, type FloorUser } from './floor.ts';
 import { createBenchPool, PASSWORD, seedUsers, username } from './seed.ts';
-import { sqliteDatabase, startServer } from './server.ts';
+import { withSqliteServer } from './server.ts';
 import { round, summarize, type LatencySummary } from './stats.ts';
 import { combine, perSecond, type ThroughputRun } from './throughput.ts';
 
@@ -54,12 +54,7 @@ const TARGET = 'AWSCognitoIdentityProviderService.InitiateAuth';
  * drift in the machine's speed falls on both sides alike.
  */
 export async function runLoginBench(o: LoginBenchOptions, log: (line: string) => void): Promise<LoginBenchResult> {
-  const db = sqliteDatabase();
-  const server = await startServer(db).catch(async (e) => {
-    await db.drop();
-    throw e;
-  });
-  try {
+  return withSqliteServer(async (server) => {
     const t = server.tessera;
     const { pool, client } = await createBenchPool(t, 'login-bench');
     // Distinct users with their own salts: the brute-force table and any caches see a realistic mix.
@@ -120,11 +115,7 @@ export async function runLoginBench(o: LoginBenchOptions, log: (line: string) =>
       pairOverheadPercent,
       latencyRatio: { p50: round(tessera.latencyMs.p50 / floor.latencyMs.p50), p99: round(tessera.latencyMs.p99 / floor.latencyMs.p99) },
     };
-  } finally {
-    await settle();
-    await server.close();
-    await db.drop();
-  }
+  });
 }
 
 function side(runs: ThroughputRun[]): LoginSide {

@@ -3,7 +3,7 @@ import { hashPassword } from '../src/crypto/passwords.ts';
 import { settle } from './machine.ts';
 import { floorKeys, runFloor, type FloorUser } from './floor.ts';
 import { PASSWORD, seedUsers, username } from './seed.ts';
-import { sqliteDatabase, startServer } from './server.ts';
+import { withSqliteServer } from './server.ts';
 import { round, summarize, type LatencySummary } from './stats.ts';
 import { closedLoop, combine, perSecond, type ThroughputRun } from './throughput.ts';
 
@@ -35,12 +35,7 @@ const CALLBACK = 'http://localhost:8000/callback';
  * and two RS256 signatures), at the same concurrency, in alternating windows.
  */
 export async function runOAuthFlowBench(o: OAuthFlowBenchOptions, log: (line: string) => void): Promise<OAuthFlowBenchResult> {
-  const db = sqliteDatabase();
-  const server = await startServer(db).catch(async (e) => {
-    await db.drop();
-    throw e;
-  });
-  try {
+  return withSqliteServer(async (server) => {
     const t = server.tessera;
     const pool = await t.userPools.pools.createPool({ PoolName: 'oauth-bench' });
     const client = await t.userPools.pools.createClient(pool.id, {
@@ -93,11 +88,7 @@ export async function runOAuthFlowBench(o: OAuthFlowBenchOptions, log: (line: st
       tessera: { flowsPerSecond: round(perSecond(tessera), 1), latencyMs: lat(tessera), failed: tessera.failed, otherLoadPercent: round(tessera.cpu.otherLoadPercent, 1) },
       overheadPercent: round((perSecond(floor) / perSecond(tessera) - 1) * 100, 1),
     };
-  } finally {
-    await settle();
-    await server.close();
-    await db.drop();
-  }
+  });
 }
 
 /** One browser-less sign-in through the hosted UI and the code exchange; throws unless it ends with tokens. */

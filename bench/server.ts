@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { createTessera, type Tessera } from '../src/app.ts';
 import { buildServer } from '../src/server.ts';
+import { settle } from './machine.ts';
 import { onInterrupt } from './cleanup.ts';
 
 export const REGION = 'us-east-1';
@@ -95,4 +96,23 @@ export async function startServer(db: BenchDatabase): Promise<BenchServer> {
   };
   const forget = onInterrupt(close);
   return { url, tessera, app, admin, close };
+}
+
+/**
+ * Runs `body` against a fresh Tessera on a throwaway SQLite file; the server is closed (after the
+ * machine settles) and the file removed whatever happens.
+ */
+export async function withSqliteServer<T>(body: (server: BenchServer) => Promise<T>): Promise<T> {
+  const db = sqliteDatabase();
+  const server = await startServer(db).catch(async (e: unknown) => {
+    await db.drop();
+    throw e;
+  });
+  try {
+    return await body(server);
+  } finally {
+    await settle();
+    await server.close();
+    await db.drop();
+  }
 }
