@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: files run in parallel worker processes, each with its own databases.
     pool: 'forks',
+    // Cedar's Long is i64: the flag gives JSON.parse source access and JSON.rawJSON on Node 20 (default from Node 22).
+    execArgv: ['--harmony-json-parse-with-source'],
     reporters: ['default'],
     // The AWS SDK warns that its 2027 releases need Node 22; the project targets Node 20 and the pinned SDK supports it.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

@@ -1,6 +1,16 @@
 #!/usr/bin/env node
 // Runs the TypeScript sources directly, so a clone needs no build step before `tessera serve`.
-import { register } from 'tsx/esm/api';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-register();
-await import('../src/cli/main.ts');
+// Cedar's Long is a 64-bit integer. Passing one exactly through JSON needs JSON.rawJSON and JSON.parse
+// source access, on by default from Node 22 and behind this V8 flag on Node 20: re-run with it.
+if (typeof JSON.rawJSON !== 'function' && !process.execArgv.includes('--harmony-json-parse-with-source')) {
+  const child = spawn(process.execPath, ['--harmony-json-parse-with-source', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

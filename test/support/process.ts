@@ -12,7 +12,7 @@ export interface ServerProcess {
 
 /** Runs `tessera serve` as its own process, as a user would, and waits for its ready line. */
 export async function startServerProcess(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
+  const child = spawn(process.execPath, ['--harmony-json-parse-with-source', BIN, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,5 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { VerifiedPermissionsClient } from '@aws-sdk/client-verifiedpermissions';
 import type { FastifyInstance } from 'fastify';
 import { createTessera, type Tessera } from '../../src/app.ts';
 import { buildServer } from '../../src/server.ts';
@@ -17,6 +18,8 @@ export interface TestServer {
   admin: CognitoIdentityProviderClient;
   /** An SDK client with credentials nobody configured, for public (unsigned) operations. */
   anonymous: CognitoIdentityProviderClient;
+  /** A Verified Permissions SDK client signed with the admin credentials. */
+  avp: VerifiedPermissionsClient;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startTestServer(opts: { backend?: Backend; clock?: Clock; 
     new CognitoIdentityProviderClient({ endpoint: url, region: REGION, credentials, maxAttempts: 1 });
   const admin = client(ADMIN_CREDENTIALS);
   const anonymous = client({ accessKeyId: 'anonymous', secretAccessKey: 'anonymous' });
+  const avp = new VerifiedPermissionsClient({ endpoint: url, region: REGION, credentials: ADMIN_CREDENTIALS, maxAttempts: 1 });
   return {
     url,
     dbUrl: fresh.url,
@@ -39,7 +43,9 @@ export async function startTestServer(opts: { backend?: Backend; clock?: Clock; 
     app,
     admin,
     anonymous,
+    avp,
     close: async () => {
+      avp.destroy();
       admin.destroy();
       anonymous.destroy();
       await app.close();
