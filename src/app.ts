@@ -1,4 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { createPolicyStores, type PolicyStores } from './authz/cedar/index.ts';
+import { DecisionLog } from './authz/decisions/decision-log.ts';
 import { KeyRing } from './crypto/signing-keys.ts';
 import { openStore, type Store } from './store/database.ts';
 import { migrateToLatest } from './store/migrator.ts';
@@ -6,8 +8,10 @@ import { pruneExpired } from './store/pruning.ts';
 import { AuthFailureRepository } from './store/repositories/auth-failures.ts';
 import { ChallengeRepository } from './store/repositories/challenges.ts';
 import { CodeRepository } from './store/repositories/codes.ts';
+import { DecisionLogRepository } from './store/repositories/decision-log.ts';
 import { GroupRepository } from './store/repositories/groups.ts';
 import { OutboxRepository } from './store/repositories/outbox.ts';
+import { PolicyStoreRepository } from './store/repositories/policy-stores.ts';
 import { PoolRepository } from './store/repositories/pools.ts';
 import { ResourceServerRepository } from './store/repositories/resource-servers.ts';
 import { SessionRepository } from './store/repositories/sessions.ts';
@@ -30,7 +34,7 @@ export interface TesseraOptions {
   smtp?: SmtpOptions;
   clock?: Clock;
   random?: Random;
-  log?: Pick<FastifyBaseLogger, 'info'>;
+  log?: Pick<FastifyBaseLogger, 'info' | 'error'>;
 }
 
 /** The running system without its HTTP face: store, crypto, token service and domain services. */
@@ -42,6 +46,8 @@ export interface Tessera {
   tokens: TokenService;
   keys: KeyRing;
   userPools: UserPools;
+  policyStores: PolicyStores;
+  decisions: DecisionLog;
   outbox: OutboxRepository;
   /** Removes expired sessions, codes, challenges and keys; any instance may run it at any time. */
   prune(): Promise<void>;
@@ -76,5 +82,24 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
     random,
     region: o.region,
   });
-  return { store, clock, random, region: o.region, tokens, keys, userPools, outbox, prune: () => pruneExpired(db, clock.now()), close: () => store.close() };
+  const decisions = new DecisionLog(new DecisionLogRepository(db), clock, random, (err) => o.log?.error({ err }, 'could not write the decision log'));
+  const pools = new PoolRepository(db);
+  const policyStores = createPolicyStores({ repo: new PolicyStoreRepository(db), tokens, decisions, clock, random, poolExists: async (id) => (await pools.find(id)) !== undefined });
+  return {
+    store,
+    clock,
+    random,
+    region: o.region,
+    tokens,
+    keys,
+    userPools,
+    policyStores,
+    decisions,
+    outbox,
+    prune: () => pruneExpired(db, clock.now()),
+    close: async () => {
+      await decisions.flush();
+      await store.close();
+    },
+  };
 }

@@ -5,10 +5,13 @@
 export abstract class TesseraError extends Error {
   /** HTTP status the AWS JSON protocol uses for this error. */
   readonly status: number = 400;
+  /** Extra members of the error body some services define (`fieldList`, `resourceId`…). */
+  readonly fields?: Record<string, unknown>;
 
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options?: { cause?: unknown; fields?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    if (options?.fields) this.fields = options.fields;
   }
 }
 

@@ -4,6 +4,7 @@ import { registerJwks } from './oauth/jwks.ts';
 import { registerOAuth } from './oauth/routes.ts';
 import { cognitoIdentityProvider } from './protocols/awsjson/cognito-idp.ts';
 import { registerAwsJson } from './protocols/awsjson/dispatcher.ts';
+import { verifiedPermissions } from './protocols/awsjson/verified-permissions.ts';
 
 export interface ServerOptions {
   credentials: Array<{ accessKeyId: string; secretAccessKey: string }>;
@@ -27,7 +28,7 @@ export async function buildServer(t: Tessera, o: ServerOptions): Promise<Fastify
     requestIdHeader: false,
     genReqId: () => t.random.uuid(),
   });
-  await registerAwsJson(app, { services: [cognitoIdentityProvider(t.userPools, t.region)], region: t.region, clock: t.clock, credentials: o.credentials });
+  await registerAwsJson(app, { services: [cognitoIdentityProvider(t.userPools, t.region), verifiedPermissions(t.policyStores, (poolId) => t.tokens.issuer(poolId))], region: t.region, clock: t.clock, credentials: o.credentials });
   await registerJwks(app, t);
   await registerOAuth(app, t);
   app.get('/health', async () => ({ status: 'ok' }));

@@ -3,10 +3,12 @@ import type { Database } from './schema.ts';
 
 /** How long ended records are kept before pruning, for the console and incident review. */
 const GRACE_MS = 24 * 3600_000;
+/** Decisions are kept 30 days, long enough to answer "why was this denied last week?". */
+const DECISION_RETENTION_MS = 30 * GRACE_MS;
 
 /**
  * Deletes what can no longer matter: ended sessions (their tokens expired long since), used-up
- * challenges and codes, signing keys past their publication, and stale failure counters.
+ * challenges and codes, signing keys past their publication, stale failure counters, and old decisions.
  */
 export async function pruneExpired(db: Kysely<Database>, now: number): Promise<void> {
   const before = now - GRACE_MS;
@@ -18,4 +20,5 @@ export async function pruneExpired(db: Kysely<Database>, now: number): Promise<v
   await db.deleteFrom('authorization_codes').where('expires_at', '<', before).execute();
   await db.deleteFrom('login_sessions').where('expires_at', '<', now).execute();
   await db.deleteFrom('outbox').where('created_at', '<', now - 7 * GRACE_MS).execute();
+  await db.deleteFrom('decision_log').where('at', '<', now - DECISION_RETENTION_MS).execute();
 }

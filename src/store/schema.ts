@@ -19,6 +19,11 @@ export interface Database {
   authorization_codes: AuthorizationCodeTable;
   login_sessions: LoginSessionTable;
   server_secrets: ServerSecretTable;
+  policy_stores: PolicyStoreTable;
+  policy_templates: PolicyTemplateTable;
+  policies: PolicyTable;
+  identity_sources: IdentitySourceTable;
+  decision_log: DecisionLogTable;
 }
 
 export interface UserPoolTable {
@@ -180,4 +185,69 @@ export interface ServerSecretTable {
   name: string;
   value: string;
   created_at: number;
+}
+
+export interface PolicyStoreTable {
+  id: string;
+  description: string | null;
+  validation_mode: string;
+  deletion_protection: string;
+  schema_json: string | null;
+  schema_created_at: number | null;
+  schema_updated_at: number | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PolicyTemplateTable {
+  store_id: string;
+  id: string;
+  statement: string;
+  description: string | null;
+  name: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PolicyTable {
+  store_id: string;
+  id: string;
+  policy_type: string;
+  statement: string | null;
+  description: string | null;
+  name: string | null;
+  template_id: string | null;
+  principal: string | null;
+  resource: string | null;
+  actions: string;
+  effect: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdentitySourceTable {
+  store_id: string;
+  id: string;
+  user_pool_arn: string;
+  pool_id: string;
+  client_ids: string;
+  principal_entity_type: string;
+  group_entity_type: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DecisionLogTable {
+  id: string;
+  at: number;
+  engine: string;
+  scope: string;
+  principal: string;
+  action: string;
+  resource: string;
+  decision: string;
+  determining_policies: string;
+  errors: string;
+  latency_us: number;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { verifySigV4 } from '../../crypto/sigv4-verifier.ts';
 import type { Clock } from '../../util/clock.ts';
+import { exactInteger } from '../../util/lossless-json.ts';
 import { AwsProtocolError, toAwsError } from './errors.ts';
 import type { CallContext, ServiceTable } from './operation.ts';
 
@@ -71,15 +72,15 @@ async function awsJsonRoutes(app: FastifyInstance, opts: AwsJsonOptions): Promis
         );
         ctx.accessKeyId = verified.accessKeyId;
       }
-      const input = operation.input.parse(parseJson(raw));
+      const input = operation.input.parse(parseJson(raw, service.losslessIntegers === true));
       const output = await operation.handler(input, ctx);
       return reply.code(200).send(JSON.stringify(output ?? {}));
     } catch (error) {
-      const e = toAwsError(error, request.log);
+      const e = toAwsError(error, request.log, service?.validationError);
       return reply
         .code(e.status)
         .header('x-amzn-errortype', `${e.type}:`)
-        .send(JSON.stringify({ __type: e.type, message: e.message }));
+        .send(JSON.stringify({ __type: e.type, message: e.message, ...e.fields }));
     }
   });
 }
@@ -87,19 +88,28 @@ async function awsJsonRoutes(app: FastifyInstance, opts: AwsJsonOptions): Promis
 /** Far deeper than any Cognito shape, far shallower than where recursive code (JSON.stringify of a stored free-form map) overflows. */
 const MAX_DEPTH = 100;
 
-function parseJson(raw: Buffer): unknown {
+function parseJson(raw: Buffer, lossless: boolean): unknown {
   if (raw.length === 0) return {};
   if (nestedDeeperThan(raw, MAX_DEPTH)) throw new AwsProtocolError('SerializationException', `The request body is nested deeper than ${MAX_DEPTH} levels.`);
   let value: unknown;
   let nul = false;
+  let inexact = false;
   try {
-    value = JSON.parse(raw.toString('utf8'), function (this: unknown, key: string, v: unknown) {
+    value = JSON.parse(raw.toString('utf8'), function (this: unknown, key: string, v: unknown, context?: { source?: string }) {
       if (key.includes('\0') || (typeof v === 'string' && v.includes('\0'))) nul = true;
+      if (lossless && typeof v === 'number' && !Number.isSafeInteger(v)) {
+        const exact = exactInteger(v, context?.source);
+        if (exact !== undefined) return exact;
+        if (Number.isInteger(v)) inexact = true;
+      }
       // AWS JSON servers drop null members (Smithy's AwsJson11ServersDontDeserializeNullStructureValues).
       return v === null && !Array.isArray(this) ? undefined : v;
     });
   } catch {
     value = undefined;
+  }
+  if (inexact) {
+    throw new AwsProtocolError('ValidationException', 'The request holds an integer beyond 2^53, which this Node.js cannot read exactly; run Tessera on Node 22 or with --harmony-json-parse-with-source.');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new AwsProtocolError('SerializationException', 'Start of structure or map found where not expected.');

@@ -6,6 +6,7 @@ export interface AwsErrorReply {
   status: number;
   type: string;
   message: string;
+  fields?: Record<string, unknown>;
 }
 
 /** A wire-level refusal raised by the adapter itself (malformed JSON, unknown target…). */
@@ -24,13 +25,17 @@ export class AwsProtocolError extends Error {
  * `1 validation error detected: Value null at 'username' failed to satisfy constraint: Member must not be null`.
  */
 function validationMessage(error: z.ZodError): string {
-  const parts = error.issues.slice(0, 5).map((issue) => {
-    const path = issue.path.map((p, i) => (typeof p === 'number' ? `.${p + 1}.member` : `${i === 0 ? '' : '.'}${memberName(String(p))}`)).join('') || 'body';
-    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
-    return `Value ${missing ? 'null at' : 'at'} '${path}' failed to satisfy constraint: ${missing ? 'Member must not be null' : constraintOf(issue)}`;
-  });
+  const parts = fieldErrors(error).map((f) => `Value ${f.missing ? 'null at' : 'at'} '${f.path}' failed to satisfy constraint: ${f.message}`);
   const n = error.issues.length;
   return `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`;
+}
+
+function fieldErrors(error: z.ZodError): Array<{ path: string; message: string; missing: boolean }> {
+  return error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.map((p, i) => (typeof p === 'number' ? `.${p + 1}.member` : `${i === 0 ? '' : '.'}${memberName(String(p))}`)).join('') || 'body';
+    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+    return { path, missing, message: missing ? 'Member must not be null' : constraintOf(issue) };
+  });
 }
 
 /** AWS's wording for each kind of constraint (the Smithy validation messages). */
@@ -59,14 +64,22 @@ function memberName(segment: string): string {
   return /^[A-Z][a-z]/.test(segment) ? segment.charAt(0).toLowerCase() + segment.slice(1) : segment;
 }
 
-/** The one place where anything thrown inside an AWS JSON call becomes its wire shape. */
-export function toAwsError(error: unknown, log: FastifyBaseLogger): AwsErrorReply {
+/**
+ * The one place where anything thrown inside an AWS JSON call becomes its wire shape.
+ * `validationType` is the service's name for a request that fails its input constraints.
+ */
+export function toAwsError(error: unknown, log: FastifyBaseLogger, validationType = 'InvalidParameterException'): AwsErrorReply {
   if (error instanceof TesseraError) {
     if (error.cause !== undefined) log.warn({ err: error.cause, code: error.name }, 'operation failed on a dependency');
-    return { status: error.status, type: error.name, message: error.message };
+    return { status: error.status, type: error.name, message: error.message, ...(error.fields && { fields: error.fields }) };
   }
   if (error instanceof AwsProtocolError) return { status: error.status, type: error.type, message: error.message };
-  if (error instanceof z.ZodError) return { status: 400, type: 'InvalidParameterException', message: validationMessage(error) };
+  if (error instanceof z.ZodError) {
+    const reply: AwsErrorReply = { status: 400, type: validationType, message: validationMessage(error) };
+    // Services whose ValidationException carries a fieldList (Verified Permissions) name each field.
+    if (validationType === 'ValidationException') reply.fields = { fieldList: fieldErrors(error).map((f) => ({ path: f.path, message: f.message })) };
+    return reply;
+  }
   const status = (error as { statusCode?: number }).statusCode;
   if (status === 413) return { status: 413, type: 'RequestEntityTooLargeException', message: 'Request body is too large.' };
   if (typeof status === 'number' && status >= 400 && status < 500) return { status, type: 'SerializationException', message: 'The request could not be read.' };

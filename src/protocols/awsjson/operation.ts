@@ -23,6 +23,10 @@ export interface ServiceTable {
   signingName: string;
   /** `1.0` or `1.1`: the `application/x-amz-json-*` content type of responses. */
   jsonVersion: '1.0' | '1.1';
+  /** The exception a request failing its input constraints gets (`InvalidParameterException` if unset). */
+  validationError?: string;
+  /** Parse integers beyond 2^53 exactly (as `JSON.rawJSON` values), for services carrying 64-bit values. */
+  losslessIntegers?: boolean;
   operations: Record<string, Operation>;
 }
 

@@ -169,7 +169,7 @@ describe.each(backends())('the AWS JSON endpoint on %s, given bad input', (backe
     });
 
     it("refuses a target with another service's prefix with UnknownOperationException", async () => {
-      for (const target of ['AWSCognitoIdentityService.GetId', 'DynamoDB_20120810.ListTables', 'VerifiedPermissions.IsAuthorized', 'Kinesis_20131202.ListStreams', 'AWSCognitoIdentityProviderServiceX.InitiateAuth']) {
+      for (const target of ['AWSCognitoIdentityService.GetId', 'DynamoDB_20120810.ListTables', 'VerifiedPermissionsX.IsAuthorized', 'Kinesis_20131202.ListStreams', 'AWSCognitoIdentityProviderServiceX.InitiateAuth']) {
         expectAwsError(await unsigned(s.url, target, '{}'), 'UnknownOperationException');
       }
     });

@@ -1,0 +1,107 @@
+import * as wasm from '@cedar-policy/cedar-wasm/nodejs';
+import { ValidationException } from './errors.ts';
+import type { ActionIdentifier, EntityIdentifier, PolicyEffect } from './model.ts';
+
+/**
+ * The one door to the official Cedar engine. Everything Cedar says about a policy, schema or request
+ * comes back in Cedar's own words; this module only turns its answers into our types and errors.
+ */
+export { wasm as cedarWasm };
+
+export type TemplateSlot = '?principal' | '?resource';
+
+export interface PolicyScope {
+  effect: PolicyEffect;
+  principal?: EntityIdentifier;
+  resource?: EntityIdentifier;
+  actions: ActionIdentifier[];
+  slots: TemplateSlot[];
+}
+
+function messages(errors: Array<{ message: string; help?: string | null }>): string {
+  return errors.map((e) => (e.help ? `${e.message} (${e.help})` : e.message)).join('; ');
+}
+
+type ScopeConstraint = { op: string; entity?: { type: string; id: string } | { __entity: { type: string; id: string } }; slot?: string; in?: { entity?: unknown; slot?: string } };
+
+function entityOf(uid: unknown): EntityIdentifier | undefined {
+  const u = (uid as { __entity?: { type: string; id: string } })?.__entity ?? (uid as { type: string; id: string } | undefined);
+  return u && typeof u.type === 'string' ? { entityType: u.type, entityId: u.id } : undefined;
+}
+
+function scopeEntity(c: ScopeConstraint): EntityIdentifier | undefined {
+  if (c.op === '==' || c.op === 'in') return c.entity ? entityOf(c.entity) : undefined;
+  if (c.op === 'is' && c.in?.entity) return entityOf(c.in.entity);
+  return undefined;
+}
+
+function scopeSlot(c: ScopeConstraint): boolean {
+  return c.slot !== undefined || c.in?.slot !== undefined;
+}
+
+function toScope(json: { effect: string; principal: ScopeConstraint; resource: ScopeConstraint; action: { op: string; entity?: unknown; entities?: unknown[] } }): PolicyScope {
+  const actions = (json.action.entities ?? (json.action.entity ? [json.action.entity] : []))
+    .map(entityOf)
+    .filter((a): a is EntityIdentifier => a !== undefined)
+    .map((a) => ({ actionType: a.entityType, actionId: a.entityId }));
+  const principal = scopeEntity(json.principal);
+  const resource = scopeEntity(json.resource);
+  const slots: TemplateSlot[] = [];
+  if (scopeSlot(json.principal)) slots.push('?principal');
+  if (scopeSlot(json.resource)) slots.push('?resource');
+  return { effect: json.effect === 'forbid' ? 'Forbid' : 'Permit', ...(principal && { principal }), ...(resource && { resource }), actions, slots };
+}
+
+/** One static policy in Cedar text, or a ValidationException with Cedar's parse error. */
+export function parseStaticPolicy(text: string): PolicyScope {
+  const answer = wasm.policyToJson(text);
+  if (answer.type === 'failure') throw new ValidationException(`Invalid policy: ${messages(answer.errors)}`);
+  return toScope(answer.json as never);
+}
+
+/** One policy template (with `?principal` and/or `?resource` slots). */
+export function parseTemplate(text: string): PolicyScope {
+  const answer = wasm.templateToJson(text);
+  if (answer.type === 'failure') throw new ValidationException(`Invalid policy template: ${messages(answer.errors)}`);
+  return toScope(answer.json as never);
+}
+
+/** Reads a schema in Cedar JSON or Cedar text form and returns it as Cedar JSON text. */
+export function parseSchema(definition: { cedarJson?: string; cedarFormat?: string }): string {
+  let schema: string | Record<string, unknown>;
+  if (definition.cedarJson !== undefined) {
+    try {
+      schema = JSON.parse(definition.cedarJson) as Record<string, unknown>;
+    } catch {
+      throw new ValidationException('Invalid schema: cedarJson is not valid JSON.');
+    }
+    if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) throw new ValidationException('Invalid schema: a Cedar JSON schema is an object of namespaces.');
+  } else {
+    schema = definition.cedarFormat ?? '';
+  }
+  const check = wasm.checkParseSchema(schema as never);
+  if (check.type === 'failure') throw new ValidationException(`Invalid schema: ${messages(check.errors)}`);
+  if (typeof schema === 'string') {
+    const converted = wasm.schemaToJson(schema);
+    if (converted.type === 'failure') throw new ValidationException(`Invalid schema: ${messages(converted.errors)}`);
+    return JSON.stringify(converted.json);
+  }
+  return definition.cedarJson as string;
+}
+
+export interface PolicySetParts {
+  staticPolicies: Record<string, string>;
+  templates: Record<string, string>;
+  templateLinks: Array<{ templateId: string; newId: string; values: Record<string, { type: string; id: string }> }>;
+}
+
+/** Strict validation of a policy set against a schema: Cedar's messages, one per failing policy. */
+export function validateAgainstSchema(schemaJson: string, policies: PolicySetParts): string[] {
+  const answer = wasm.validate({ validationSettings: { mode: 'strict' }, schema: JSON.parse(schemaJson), policies });
+  if (answer.type === 'failure') return [messages(answer.errors)];
+  return answer.validationErrors.map((e) => `policy ${e.policyId}: ${e.error.message}${e.error.help ? ` (${e.error.help})` : ''}`);
+}
+
+export function cedarMessages(errors: Array<{ message: string; help?: string | null }>): string {
+  return messages(errors);
+}

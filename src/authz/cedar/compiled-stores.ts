@@ -1,0 +1,96 @@
+import type { PolicyStoreRepository, StoreContents } from '../../store/repositories/policy-stores.ts';
+import { cedarMessages, cedarWasm, type PolicySetParts } from './cedar.ts';
+import { ResourceNotFoundException } from './errors.ts';
+import type { IdentitySource } from './model.ts';
+import { SchemaView } from './schema-view.ts';
+
+/**
+ * How long a compiled store serves decisions before its version is read again. Writes made through
+ * this process forget it at once; another instance's writes take effect within this time.
+ */
+const VERSION_CHECK_MS = 1_000;
+
+/** A policy store ready to decide: its policy set and schema preparsed inside the Cedar engine. */
+export interface CompiledStore {
+  id: string;
+  version: number;
+  /** Key of the preparsed policy set and schema in the engine's cache. */
+  engineKey: string;
+  hasSchema: boolean;
+  /** Requests are checked against the schema when the store validates STRICTly. */
+  validateRequests: boolean;
+  schema?: SchemaView;
+  identitySource?: IdentitySource;
+}
+
+export function policySetOf(contents: Pick<StoreContents, 'policies' | 'templates'>): PolicySetParts {
+  const parts: PolicySetParts = { staticPolicies: {}, templates: {}, templateLinks: [] };
+  for (const t of contents.templates) parts.templates[t.id] = t.statement;
+  for (const p of contents.policies) {
+    if (p.type === 'STATIC') parts.staticPolicies[p.id] = p.statement ?? '';
+    else if (p.templateId !== undefined) {
+      const values: Record<string, { type: string; id: string }> = {};
+      if (p.principal) values['?principal'] = { type: p.principal.entityType, id: p.principal.entityId };
+      if (p.resource) values['?resource'] = { type: p.resource.entityType, id: p.resource.entityId };
+      parts.templateLinks.push({ templateId: p.templateId, newId: p.id, values });
+    }
+  }
+  return parts;
+}
+
+/**
+ * Per-store compiled policy sets, parsed once and reused for every decision (the engine would
+ * otherwise re-parse every policy on every request). Stale entries are found by the store's version.
+ */
+export class CompiledStores {
+  private readonly entries = new Map<string, { store: CompiledStore; checkedAt: number }>();
+
+  constructor(private readonly repo: PolicyStoreRepository) {}
+
+  async get(storeId: string): Promise<CompiledStore> {
+    const cached = this.entries.get(storeId);
+    const now = performance.now();
+    if (cached && now - cached.checkedAt < VERSION_CHECK_MS) return cached.store;
+    if (cached) {
+      const version = await this.repo.version(storeId);
+      if (version === cached.store.version) {
+        cached.checkedAt = now;
+        return cached.store;
+      }
+    }
+    const contents = await this.repo.contents(storeId);
+    if (!contents) {
+      this.forget(storeId);
+      throw new ResourceNotFoundException('POLICY_STORE', storeId);
+    }
+    const store = this.compile(contents);
+    this.entries.set(storeId, { store, checkedAt: performance.now() });
+    return store;
+  }
+
+  /** Drops a store after a change made through this process, and frees its copy in the engine. */
+  forget(storeId: string): void {
+    if (!this.entries.delete(storeId)) return;
+    cedarWasm.preparsePolicySet(storeId, { staticPolicies: {} });
+  }
+
+  private compile(contents: StoreContents): CompiledStore {
+    const key = contents.store.id;
+    const parsed = cedarWasm.preparsePolicySet(key, policySetOf(contents));
+    // Stored policies were parsed on write; a failure here means the store was edited outside Tessera.
+    if (parsed.type === 'failure') throw new Error(`policy store ${key} holds policies Cedar cannot parse: ${cedarMessages(parsed.errors)}`);
+    if (contents.schema) {
+      const schema = cedarWasm.preparseSchema(key, JSON.parse(contents.schema.json));
+      if (schema.type === 'failure') throw new Error(`policy store ${key} holds a schema Cedar cannot parse: ${cedarMessages(schema.errors)}`);
+    }
+    return {
+      id: key,
+      version: contents.version,
+      engineKey: key,
+      hasSchema: contents.schema !== undefined,
+      validateRequests: contents.schema !== undefined && contents.store.validationMode === 'STRICT',
+      ...(contents.schema && { schema: new SchemaView(contents.schema.json) }),
+      ...(contents.identitySource && { identitySource: contents.identitySource }),
+    };
+  }
+}
