@@ -1,7 +1,9 @@
 import type { Tessera } from '../app.ts';
 import { ResourceNotFoundException } from '../errors.ts';
+import { POOL_ID_PATTERN } from '../userpools/ids.ts';
 import type { ClientInput, PoolInput } from '../userpools/pool-admin.ts';
 import type { UserPool } from '../userpools/model.ts';
+import { applyPolicyStore } from './apply-policy-stores.ts';
 import type { ConfigFile, PoolSpec } from './schema.ts';
 
 export interface ApplyReport {
@@ -17,6 +19,12 @@ export interface ApplyReport {
 export async function applyConfig(t: Tessera, config: ConfigFile): Promise<ApplyReport> {
   const report: ApplyReport = { created: [], updated: [] };
   for (const spec of config.userPools) await applyPool(t, spec, report);
+  const poolIdOf = async (nameOrId: string) => {
+    const pool = (POOL_ID_PATTERN.test(nameOrId) && (await findPool(t, { name: nameOrId, id: nameOrId } as PoolSpec))) || (await findPool(t, { name: nameOrId } as PoolSpec));
+    if (!pool) throw new Error(`policy store identity source: no user pool ${nameOrId}`);
+    return pool.id;
+  };
+  for (const spec of config.policyStores) await applyPolicyStore(t, spec, poolIdOf, report);
   return report;
 }
 

@@ -51,6 +51,40 @@ const PoolSpec = z
   })
   .catchall(z.unknown());
 
+const AvpId = z.string().min(1).max(200).regex(/^[a-zA-Z0-9-_]+$/);
+const EntityRef = z.object({ entityType: z.string().min(1), entityId: z.string().min(1) });
+
+/** A Verified Permissions policy store. Policies and templates carry ids here so that re-applying updates them. */
+const PolicyStoreSpec = z
+  .object({
+    id: AvpId,
+    description: z.string().max(150).optional(),
+    validationMode: z.enum(['OFF', 'STRICT']).default('STRICT'),
+    deletionProtection: z.enum(['ENABLED', 'DISABLED']).optional(),
+    /** Cedar schema text, or a Cedar JSON schema as a YAML object. */
+    schema: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    identitySource: z
+      .object({
+        /** A pool id, or the name of a pool declared in this file. */
+        userPool: z.string().min(1),
+        clientIds: z.array(z.string()).default([]),
+        principalEntityType: z.string().min(1).optional(),
+        groupEntityType: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    templates: z.array(z.object({ id: AvpId, statement: z.string().min(1), description: z.string().max(150).optional() }).strict()).default([]),
+    policies: z
+      .array(
+        z.union([
+          z.object({ id: AvpId, statement: z.string().min(1), description: z.string().max(150).optional() }).strict(),
+          z.object({ id: AvpId, template: AvpId, principal: EntityRef.optional(), resource: EntityRef.optional() }).strict(),
+        ]),
+      )
+      .default([]),
+  })
+  .strict();
+
 /** The declarative file `tessera apply -f` and `serve --config` read. Cognito settings keep Cognito's names. */
 export const ConfigFile = z.object({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/).optional(),
@@ -61,7 +95,9 @@ export const ConfigFile = z.object({
     .object({ host: z.string(), port: z.number().int(), secure: z.boolean().optional(), user: z.string().optional(), password: z.string().optional(), from: z.string() })
     .optional(),
   userPools: z.array(PoolSpec).default([]),
+  policyStores: z.array(PolicyStoreSpec).default([]),
 });
 
 export type ConfigFile = z.infer<typeof ConfigFile>;
 export type PoolSpec = z.infer<typeof PoolSpec>;
+export type PolicyStoreSpec = z.infer<typeof PolicyStoreSpec>;

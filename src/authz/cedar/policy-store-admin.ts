@@ -64,10 +64,11 @@ export class PolicyStoreAdmin {
 
   // ---- policy stores
 
-  async createStore(input: { validationMode: ValidationMode; description?: string; deletionProtection?: DeletionProtection }): Promise<PolicyStore> {
+  /** `id` is for declared configuration only, so demos and docs can name a store; the API always generates one. */
+  async createStore(input: { validationMode: ValidationMode; description?: string; deletionProtection?: DeletionProtection }, id?: string): Promise<PolicyStore> {
     const now = this.d.clock.now();
     const store: PolicyStore = {
-      id: newId(this.d.random),
+      id: id ?? newId(this.d.random),
       ...(input.description !== undefined && { description: input.description }),
       validationMode: input.validationMode,
       deletionProtection: input.deletionProtection ?? 'DISABLED',
@@ -150,11 +151,11 @@ export class PolicyStoreAdmin {
 
   // ---- policies
 
-  async createPolicy(storeId: string, definition: PolicyDefinition, name?: string): Promise<Policy> {
+  async createPolicy(storeId: string, definition: PolicyDefinition, name?: string, declaredId?: string): Promise<Policy> {
     const now = this.d.clock.now();
     return this.write(storeId, async (repo, store) => {
       if (name !== undefined && (await repo.findPolicyByName(storeId, name))) throw new ConflictException(`A policy named ${name} already exists in policy store ${storeId}.`);
-      const id = newId(this.d.random);
+      const id = declaredId ?? newId(this.d.random);
       let policy: Policy;
       if ('static' in definition) {
         const scope = this.staticScope(definition.static.statement);
@@ -237,14 +238,14 @@ export class PolicyStoreAdmin {
 
   // ---- templates
 
-  async createTemplate(storeId: string, statement: string, description?: string, name?: string): Promise<PolicyTemplate> {
+  async createTemplate(storeId: string, statement: string, description?: string, name?: string, declaredId?: string): Promise<PolicyTemplate> {
     if (Buffer.byteLength(statement) > LIMITS.policyBytes) throw new ValidationException(`A policy template may be at most ${LIMITS.policyBytes} bytes.`);
     parseTemplate(statement);
     const now = this.d.clock.now();
     return this.write(storeId, async (repo, store) => {
       if ((await repo.countTemplates(storeId)) >= LIMITS.templatesPerStore) throw new ServiceQuotaExceededException(`A policy store may hold at most ${LIMITS.templatesPerStore} policy templates.`);
       if (name !== undefined && (await repo.findTemplateByName(storeId, name))) throw new ConflictException(`A policy template named ${name} already exists in policy store ${storeId}.`);
-      const template: PolicyTemplate = { storeId, id: newId(this.d.random), statement, ...opt('description', description), ...opt('name', name), createdAt: now, updatedAt: now };
+      const template: PolicyTemplate = { storeId, id: declaredId ?? newId(this.d.random), statement, ...opt('description', description), ...opt('name', name), createdAt: now, updatedAt: now };
       if (store.validationMode === 'STRICT') await this.assertValid(repo, storeId, (await repo.findSchema(storeId))?.json, { template });
       await repo.insertTemplate(template);
       return template;
