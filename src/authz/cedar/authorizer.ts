@@ -95,7 +95,8 @@ export class CedarAuthorizer {
       result = {
         decision: decision === 'allow' ? 'ALLOW' : 'DENY',
         determiningPolicies: diagnostics.reason.map((policyId) => ({ policyId })),
-        errors: diagnostics.errors.map((e) => ({ errorDescription: `${e.policyId}: ${e.error.message}` })),
+        // Cedar's own wording for an evaluation error (AuthorizationError's Display in the Rust crate).
+        errors: diagnostics.errors.map((e) => ({ errorDescription: `while evaluating policy \`${e.policyId}\`: ${e.error.message}` })),
       };
     }
     this.record(store, request, result, started);
