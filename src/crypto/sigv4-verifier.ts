@@ -254,14 +254,7 @@ async function expectedSignature(
   const query: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of Object.entries(req.query)) if (value !== undefined) query[name] = value;
 
-  const signer = new ReceivedRequestSigner({
-    service: ctx.opts.service,
-    region: ctx.opts.region,
-    credentials: { accessKeyId: ctx.accessKeyId, secretAccessKey: ctx.secret },
-    sha256: Hash.bind(null, 'sha256'),
-    applyChecksum: false,
-    uriEscapePath: true,
-  });
+  const signer = signerFor(ctx.opts.service, ctx.opts.region, ctx.accessKeyId, ctx.secret);
   const request = new HttpRequest({ method: req.method, path: req.path, query, headers: signed });
   try {
     return await signer.signatureOf(request, ctx.payloadHash, parts, ctx.scope);
@@ -269,6 +262,23 @@ async function expectedSignature(
     // Only unencodable input (a lone surrogate in the path or query) gets here, and no client can have signed that.
     throw new InvalidSignatureException(SIGNATURE_MISMATCH);
   }
+}
+
+/**
+ * One signer per key, service and region: a signer keeps the day's derived signing key, so reusing
+ * it saves the four HMACs of key derivation on every request. Keys are few (configured admin keys).
+ */
+const signers = new Map<string, ReceivedRequestSigner>();
+
+function signerFor(service: string, region: string, accessKeyId: string, secretAccessKey: string): ReceivedRequestSigner {
+  const key = JSON.stringify([service, region, accessKeyId, secretAccessKey]);
+  let signer = signers.get(key);
+  if (!signer) {
+    if (signers.size >= 256) signers.clear();
+    signer = new ReceivedRequestSigner({ service, region, credentials: { accessKeyId, secretAccessKey }, sha256: Hash.bind(null, 'sha256'), applyChecksum: false, uriEscapePath: true });
+    signers.set(key, signer);
+  }
+  return signer;
 }
 
 function lowerCaseHeaders(raw: SigV4HttpRequest['headers']): Map<string, string> {
