@@ -95,6 +95,28 @@ program
     }
   });
 
+program
+  .command('decisions')
+  .description('print the newest authorization decisions of every engine, one JSON object per line')
+  .option('--db <url>', 'sqlite:PATH or postgres://…', process.env.TESSERA_DB ?? 'sqlite:./data/tessera.db')
+  .option('--scope <scope>', 'a policy store id (or other engine scope)')
+  .option('--principal <principal>', 'an entity, e.g. App::User::"us-east-1_X|sub"')
+  .option('--decision <decision>', 'ALLOW or DENY')
+  .option('--limit <n>', 'how many', '50')
+  .action(async (o: { db: string; scope?: string; principal?: string; decision?: string; limit: string }) => {
+    const t = await createTessera({ db: dbUrl(o.db), region: 'us-east-1', publicUrl: 'http://localhost:7070', issuerStyle: 'tessera' });
+    try {
+      const decision = o.decision?.toUpperCase();
+      if (decision !== undefined && decision !== 'ALLOW' && decision !== 'DENY') throw new Error('--decision is ALLOW or DENY');
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new Error('--limit is a whole number from 1 to 10000');
+      const rows = await t.decisions.query({ limit, ...(o.scope && { scope: o.scope }), ...(o.principal && { principal: o.principal }), ...(decision && { decision }) });
+      for (const row of rows) console.log(JSON.stringify({ ...row, at: new Date(row.at).toISOString() }));
+    } finally {
+      await t.close();
+    }
+  });
+
 program.parseAsync().catch((error: unknown) => {
   console.error(`tessera: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

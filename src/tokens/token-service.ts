@@ -183,7 +183,8 @@ export class TokenService {
       if (e instanceof InvalidTokenError) throw e;
       const code = (e as { code?: string }).code;
       if (code === 'ERR_JWT_EXPIRED') throw new InvalidTokenError('expired', 'token has expired');
-      if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw new InvalidTokenError('bad_signature', 'token signature is invalid');
+      // A token signed with another algorithm (or `none`) is well-formed but not signed by its pool.
+      if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' || code === 'ERR_JOSE_ALG_NOT_ALLOWED') throw new InvalidTokenError('bad_signature', 'token signature is invalid');
       throw new InvalidTokenError('malformed', 'token is invalid');
     }
     if (claims.token_use !== expected.tokenUse) throw new InvalidTokenError('wrong_token_use', `token_use is ${String(claims.token_use)}, expected ${expected.tokenUse}`);

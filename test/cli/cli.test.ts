@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AdminGetUserCommand, CognitoIdentityProviderClient, InitiateAuthCommand, ListGroupsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { IsAuthorizedWithTokenCommand, VerifiedPermissionsClient } from '@aws-sdk/client-verifiedpermissions';
 import { describe, expect, it } from 'vitest';
 import { startServerProcess } from '../support/process.ts';
 
@@ -47,6 +48,34 @@ describe('tessera command', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it("serves seed 001's policy store in demo mode, and prints its decisions from the log", async () => {
+    const db = `sqlite:${join(tmp(), 'demo.db')}`;
+    const server = await startServerProcess(['--demo', '--db', db]);
+    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+    try {
+      const cognito = new CognitoIdentityProviderClient({ endpoint: server.url, region: 'us-east-1', credentials });
+      const auth = await cognito.send(
+        new InitiateAuthCommand({ ClientId: 'demospa0000000000000000001', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD: 'Passw0rd!' } }),
+      );
+      const avp = new VerifiedPermissionsClient({ endpoint: server.url, region: 'us-east-1', credentials });
+      const out = await avp.send(
+        new IsAuthorizedWithTokenCommand({
+          policyStoreId: 'TesseraDemoSeed001Store',
+          identityToken: auth.AuthenticationResult!.IdToken!,
+          action: { actionType: 'ExampleCorp::Action', actionId: 'writeFile' },
+          resource: { entityType: 'ExampleCorp::File', entityId: 'a8f3f048-ded7-4a95-89ca-e283644e1898' },
+        }),
+      );
+      expect(out.decision).toBe('ALLOW');
+    } finally {
+      await server.stop();
+    }
+    // Run without the V8 flag: the command adds it itself.
+    const { stdout } = await run(process.execPath, [BIN, 'decisions', '--db', db, '--scope', 'TesseraDemoSeed001Store']);
+    const [line] = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(line).toMatchObject({ engine: 'cedar', action: 'ExampleCorp::Action::"writeFile"', decision: 'ALLOW', determiningPolicies: ['finance-reads-and-writes-example-image'] });
   });
 
   it('refuses to serve without admin credentials outside demo mode', async () => {
