@@ -7,6 +7,7 @@ import { migrateToLatest } from './store/migrator.ts';
 import { pruneExpired } from './store/pruning.ts';
 import { AuthFailureRepository } from './store/repositories/auth-failures.ts';
 import { ChallengeRepository } from './store/repositories/challenges.ts';
+import { ClientTokenRepository } from './store/repositories/client-tokens.ts';
 import { CodeRepository } from './store/repositories/codes.ts';
 import { DecisionLogRepository } from './store/repositories/decision-log.ts';
 import { GroupRepository } from './store/repositories/groups.ts';
@@ -48,6 +49,8 @@ export interface Tessera {
   userPools: UserPools;
   policyStores: PolicyStores;
   decisions: DecisionLog;
+  /** AWS client tokens of idempotent create operations. */
+  clientTokens: ClientTokenRepository;
   outbox: OutboxRepository;
   /** Removes expired sessions, codes, challenges and keys; any instance may run it at any time. */
   prune(): Promise<void>;
@@ -95,6 +98,7 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
     userPools,
     policyStores,
     decisions,
+    clientTokens: new ClientTokenRepository(db),
     outbox,
     prune: () => pruneExpired(db, clock.now()),
     close: async () => {

@@ -28,7 +28,7 @@ export async function buildServer(t: Tessera, o: ServerOptions): Promise<Fastify
     requestIdHeader: false,
     genReqId: () => t.random.uuid(),
   });
-  await registerAwsJson(app, { services: [cognitoIdentityProvider(t.userPools, t.region), verifiedPermissions(t.policyStores, (poolId) => t.tokens.issuer(poolId))], region: t.region, clock: t.clock, credentials: o.credentials });
+  await registerAwsJson(app, { services: [cognitoIdentityProvider(t.userPools, t.region), verifiedPermissions(t.policyStores, (poolId) => t.tokens.issuer(poolId), t.clientTokens, t.clock)], region: t.region, clock: t.clock, credentials: o.credentials });
   await registerJwks(app, t);
   await registerOAuth(app, t);
   app.get('/health', async () => ({ status: 'ok' }));

@@ -14,19 +14,18 @@ async function orMissing<T>(read: Promise<T>): Promise<T | undefined> {
 
 /**
  * Brings a declared policy store up to date: the store, then its schema, templates, policies
- * (in that order, so a STRICT store validates each against what precedes it) and identity source.
+ * (in that order, so a STRICT store validates each against the schema) and identity source.
  * Policies and templates the file does not declare are left alone.
  */
 export async function applyPolicyStore(t: Tessera, spec: PolicyStoreSpec, poolIdOf: (nameOrId: string) => Promise<string>, report: ApplyReport): Promise<void> {
   const admin = t.policyStores.admin;
-  const settings = { validationMode: 'OFF' as const, ...(spec.description !== undefined && { description: spec.description }), ...(spec.deletionProtection && { deletionProtection: spec.deletionProtection }) };
+  const settings = { validationMode: spec.validationMode, ...(spec.description !== undefined && { description: spec.description }), ...(spec.deletionProtection && { deletionProtection: spec.deletionProtection }) };
   const existing = await orMissing(admin.getStore(spec.id));
-  // Validation is switched on last, once the schema and policies it checks are in place.
   if (!existing) {
     await admin.createStore(settings, spec.id);
     report.created.push(`policy store ${spec.id}`);
   } else {
-    await admin.updateStore(spec.id, { ...settings, validationMode: 'OFF' });
+    await admin.updateStore(spec.id, settings);
     report.updated.push(`policy store ${spec.id}`);
   }
 
@@ -71,7 +70,6 @@ export async function applyPolicyStore(t: Tessera, spec: PolicyStoreSpec, poolId
     }
   }
 
-  if (spec.validationMode === 'STRICT') await admin.updateStore(spec.id, { ...settings, validationMode: 'STRICT' });
 }
 
 function same(a: { entityType: string; entityId: string } | undefined, b: { entityType: string; entityId: string } | undefined): boolean {

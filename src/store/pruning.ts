@@ -5,6 +5,8 @@ import type { Database } from './schema.ts';
 const GRACE_MS = 24 * 3600_000;
 /** Decisions are kept 30 days, long enough to answer "why was this denied last week?". */
 const DECISION_RETENTION_MS = 30 * GRACE_MS;
+/** AWS honours a client token for 8 hours. */
+export const CLIENT_TOKEN_TTL_MS = 8 * 3600_000;
 
 /**
  * Deletes what can no longer matter: ended sessions (their tokens expired long since), used-up
@@ -20,5 +22,6 @@ export async function pruneExpired(db: Kysely<Database>, now: number): Promise<v
   await db.deleteFrom('authorization_codes').where('expires_at', '<', before).execute();
   await db.deleteFrom('login_sessions').where('expires_at', '<', now).execute();
   await db.deleteFrom('outbox').where('created_at', '<', now - 7 * GRACE_MS).execute();
+  await db.deleteFrom('client_tokens').where('created_at', '<', now - CLIENT_TOKEN_TTL_MS).execute();
   await db.deleteFrom('decision_log').where('at', '<', now - DECISION_RETENTION_MS).execute();
 }

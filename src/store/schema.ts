@@ -24,6 +24,7 @@ export interface Database {
   policies: PolicyTable;
   identity_sources: IdentitySourceTable;
   decision_log: DecisionLogTable;
+  client_tokens: ClientTokenTable;
 }
 
 export interface UserPoolTable {
@@ -250,4 +251,12 @@ export interface DecisionLogTable {
   determining_policies: string;
   errors: string;
   latency_us: number;
+}
+
+export interface ClientTokenTable {
+  operation: string;
+  token: string;
+  request_hash: string;
+  response: string | null;
+  created_at: number;
 }

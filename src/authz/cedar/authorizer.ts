@@ -52,11 +52,21 @@ export class CedarAuthorizer {
     const who = await principalFromTokens(this.tokens, store, tokens);
     const source = store.identitySource;
     const groupType = source?.groupEntityType;
+    // With an ID token the token alone defines the principal. With only an access token, the caller
+    // may describe the principal in `entities` to give it attributes; its groups still come from the token.
+    let principalEntity = who.entity;
+    const others: CedarEntity[] = [];
     for (const e of entities) {
+      const isPrincipal = e.uid.type === who.entity.uid.type && e.uid.id === who.entity.uid.id;
+      if (isPrincipal && tokens.identityToken === undefined) {
+        principalEntity = { ...e, parents: [...e.parents, ...who.entity.parents] };
+        continue;
+      }
       if (e.uid.type === source?.principalEntityType) throw new ValidationException(`PrincipalEntityType ${e.uid.type} cannot be defined in Entities.`);
       if (groupType !== undefined && e.uid.type === groupType) throw new ValidationException(`GroupEntityType ${e.uid.type} cannot be defined in Entities.`);
+      others.push(e);
     }
-    const all = [...entities, who.entity];
+    const all = [...others, principalEntity];
     const results = requests.map((r) => {
       const request: AuthorizationRequest = { ...r, principal: who.principal, context: { ...who.context, ...r.context } };
       if (who.refusal !== undefined) return this.refuse(store, request, who.refusal);

@@ -16,6 +16,8 @@ export interface PolicyScope {
   resource?: EntityIdentifier;
   actions: ActionIdentifier[];
   slots: TemplateSlot[];
+  /** Whether the scope says anything about the principal and the resource (`principal` alone does not). */
+  constrained: { principal: boolean; resource: boolean };
 }
 
 function messages(errors: Array<{ message: string; help?: string | null }>): string {
@@ -49,7 +51,8 @@ function toScope(json: { effect: string; principal: ScopeConstraint; resource: S
   const slots: TemplateSlot[] = [];
   if (scopeSlot(json.principal)) slots.push('?principal');
   if (scopeSlot(json.resource)) slots.push('?resource');
-  return { effect: json.effect === 'forbid' ? 'Forbid' : 'Permit', ...(principal && { principal }), ...(resource && { resource }), actions, slots };
+  const constrained = { principal: json.principal.op !== 'All', resource: json.resource.op !== 'All' };
+  return { effect: json.effect === 'forbid' ? 'Forbid' : 'Permit', ...(principal && { principal }), ...(resource && { resource }), actions, slots, constrained };
 }
 
 /** One static policy in Cedar text, or a ValidationException with Cedar's parse error. */
@@ -81,12 +84,25 @@ export function parseSchema(definition: { cedarJson?: string; cedarFormat?: stri
   }
   const check = wasm.checkParseSchema(schema as never);
   if (check.type === 'failure') throw new ValidationException(`Invalid schema: ${messages(check.errors)}`);
+  let json = definition.cedarJson as string;
   if (typeof schema === 'string') {
     const converted = wasm.schemaToJson(schema);
     if (converted.type === 'failure') throw new ValidationException(`Invalid schema: ${messages(converted.errors)}`);
-    return JSON.stringify(converted.json);
+    json = JSON.stringify(converted.json);
+    schema = converted.json;
   }
-  return definition.cedarJson as string;
+  assertNamespaces(Object.keys(schema));
+  return json;
+}
+
+/**
+ * Verified Permissions allows one namespace per schema and reserves `aws`, `amazon` and `cedar`.
+ * (It also refuses the empty namespace; Tessera accepts it, as Cedar does, since most Cedar schemas use it.)
+ */
+function assertNamespaces(namespaces: string[]): void {
+  if (namespaces.length > 1) throw new ValidationException(`Invalid schema: a policy store's schema has one namespace; this one has ${namespaces.length} (${namespaces.map((n) => JSON.stringify(n)).join(', ')}).`);
+  const reserved = namespaces.find((n) => ['aws', 'amazon', 'cedar'].includes((n.split('::')[0] ?? '').toLowerCase()));
+  if (reserved !== undefined) throw new ValidationException(`Invalid schema: the namespace ${reserved} is reserved.`);
 }
 
 export interface PolicySetParts {

@@ -23,10 +23,15 @@ export class ConflictException extends TesseraError {
 
 export class ServiceQuotaExceededException extends TesseraError {
   override readonly status: number = 402;
+  constructor(resourceType: AvpResourceType, message: string) {
+    super(message, { fields: { resourceType } });
+  }
 }
 
 /** The resource is in a state that forbids the operation (e.g. a store with deletion protection). */
-export class InvalidStateException extends TesseraError {}
+export class InvalidStateException extends TesseraError {
+  override readonly status: number = 406;
+}
 
 function describe(type: AvpResourceType): string {
   return { POLICY_STORE: 'Policy store', POLICY: 'Policy', POLICY_TEMPLATE: 'Policy template', IDENTITY_SOURCE: 'Identity source', SCHEMA: 'Schema for policy store' }[type];

@@ -92,8 +92,6 @@ export class PolicyStoreAdmin {
         ...(input.deletionProtection !== undefined && { deletionProtection: input.deletionProtection }),
         updatedAt: this.d.clock.now(),
       };
-      // Turning STRICT on must not leave policies behind that the schema would refuse.
-      if (updated.validationMode === 'STRICT' && store.validationMode !== 'STRICT') await this.assertValid(repo, id, (await repo.findSchema(id))?.json, {});
       await repo.updateStore(updated);
       return updated;
     });
@@ -117,10 +115,10 @@ export class PolicyStoreAdmin {
 
   async putSchema(storeId: string, definition: { cedarJson?: string; cedarFormat?: string }): Promise<StoreSchema> {
     const text = definition.cedarJson ?? definition.cedarFormat ?? '';
-    if (Buffer.byteLength(text) > LIMITS.schemaBytes) throw new ServiceQuotaExceededException(`A schema may be at most ${LIMITS.schemaBytes} bytes.`);
+    if (Buffer.byteLength(text) > LIMITS.schemaBytes) throw new ServiceQuotaExceededException('SCHEMA', `A schema may be at most ${LIMITS.schemaBytes} bytes.`);
     const json = parseSchema(definition);
-    return this.write(storeId, async (repo, store) => {
-      if (store.validationMode === 'STRICT') await this.assertValid(repo, storeId, json, {});
+    // As in Verified Permissions, a new schema applies to policies written after it; stored ones are not re-validated.
+    return this.write(storeId, async (repo) => {
       await repo.putSchema(storeId, json, this.d.clock.now());
       return (await repo.findSchema(storeId)) as StoreSchema;
     });
@@ -224,9 +222,10 @@ export class PolicyStoreAdmin {
     });
   }
 
+  /** Idempotent, as in Verified Permissions: deleting a policy that is not there succeeds. */
   async deletePolicy(storeId: string, policyId: string): Promise<void> {
     await this.write(storeId, async (repo) => {
-      if (!(await repo.deletePolicy(storeId, policyId))) throw new ResourceNotFoundException('POLICY', policyId);
+      await repo.deletePolicy(storeId, policyId);
     });
   }
 
@@ -239,17 +238,26 @@ export class PolicyStoreAdmin {
   // ---- templates
 
   async createTemplate(storeId: string, statement: string, description?: string, name?: string, declaredId?: string): Promise<PolicyTemplate> {
-    if (Buffer.byteLength(statement) > LIMITS.policyBytes) throw new ValidationException(`A policy template may be at most ${LIMITS.policyBytes} bytes.`);
-    parseTemplate(statement);
+    this.templateScope(statement);
     const now = this.d.clock.now();
     return this.write(storeId, async (repo, store) => {
-      if ((await repo.countTemplates(storeId)) >= LIMITS.templatesPerStore) throw new ServiceQuotaExceededException(`A policy store may hold at most ${LIMITS.templatesPerStore} policy templates.`);
+      if ((await repo.countTemplates(storeId)) >= LIMITS.templatesPerStore) throw new ServiceQuotaExceededException('POLICY_TEMPLATE', `A policy store may hold at most ${LIMITS.templatesPerStore} policy templates.`);
       if (name !== undefined && (await repo.findTemplateByName(storeId, name))) throw new ConflictException(`A policy template named ${name} already exists in policy store ${storeId}.`);
       const template: PolicyTemplate = { storeId, id: declaredId ?? newId(this.d.random), statement, ...opt('description', description), ...opt('name', name), createdAt: now, updatedAt: now };
       if (store.validationMode === 'STRICT') await this.assertValid(repo, storeId, (await repo.findSchema(storeId))?.json, { template });
       await repo.insertTemplate(template);
       return template;
     });
+  }
+
+  /** Verified Permissions, unlike Cedar, requires a template to constrain both its principal and its resource. */
+  private templateScope(statement: string): PolicyScope {
+    if (Buffer.byteLength(statement) > LIMITS.policyBytes) throw new ValidationException(`A policy template may be at most ${LIMITS.policyBytes} bytes.`);
+    const scope = parseTemplate(statement);
+    if (!scope.constrained.principal || !scope.constrained.resource) {
+      throw new ValidationException(`A policy template must constrain both principal and resource; its ${scope.constrained.principal ? 'resource' : 'principal'} is unconstrained.`);
+    }
+    return scope;
   }
 
   async getTemplate(storeId: string, templateId: string): Promise<PolicyTemplate> {
@@ -261,8 +269,7 @@ export class PolicyStoreAdmin {
 
   /** The new text applies at once to every policy linked to the template; its slots must stay the same. */
   async updateTemplate(storeId: string, templateId: string, statement: string, description?: string): Promise<PolicyTemplate> {
-    if (Buffer.byteLength(statement) > LIMITS.policyBytes) throw new ValidationException(`A policy template may be at most ${LIMITS.policyBytes} bytes.`);
-    const scope = parseTemplate(statement);
+    const scope = this.templateScope(statement);
     return this.write(storeId, async (repo, store) => {
       const current = await repo.findTemplate(storeId, templateId);
       if (!current) throw new ResourceNotFoundException('POLICY_TEMPLATE', templateId);
@@ -304,7 +311,7 @@ export class PolicyStoreAdmin {
     const now = this.d.clock.now();
     return this.write(storeId, async (repo) => {
       if ((await repo.listIdentitySources(storeId, LIMITS.identitySourcesPerStore)).length >= LIMITS.identitySourcesPerStore) {
-        throw new ServiceQuotaExceededException(`A policy store may have at most ${LIMITS.identitySourcesPerStore} identity source.`);
+        throw new ServiceQuotaExceededException('IDENTITY_SOURCE', `A policy store may have at most ${LIMITS.identitySourcesPerStore} identity source.`);
       }
       const source: IdentitySource = {
         storeId,

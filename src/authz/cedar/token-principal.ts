@@ -50,7 +50,8 @@ function claimValue(value: unknown): CedarValue | undefined {
 /**
  * Verifies a user pool token as Verified Permissions does (identity source, audience, expiry,
  * `token_use`, signature) and maps it to the principal `Type::"poolId|sub"`: ID-token claims become
- * its attributes, `cognito:groups` its parent group entities, access-token claims `context.token`.
+ * its attributes, `cognito:groups` its parent group entities, access-token claims `context.token`
+ * (with `scope` as a set of scopes).
  */
 export async function principalFromTokens(tokens: TokenService, store: CompiledStore, given: { identityToken?: string; accessToken?: string }): Promise<TokenPrincipal> {
   const source = store.identitySource;
@@ -96,7 +97,8 @@ export async function principalFromTokens(tokens: TokenService, store: CompiledS
   if (access) {
     const token: Record<string, CedarValue> = {};
     for (const [name, value] of Object.entries(access)) {
-      const v = claimValue(value);
+      // Policies test scopes with `context.token.scope.contains("…")`: the space-separated claim becomes a set.
+      const v = name === 'scope' && typeof value === 'string' ? value.split(' ').filter(Boolean) : claimValue(value);
       if (v !== undefined) token[name] = v;
     }
     context.token = token;

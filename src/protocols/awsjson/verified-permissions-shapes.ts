@@ -68,7 +68,7 @@ export const EntitiesDefinition = z
 export const ContextDefinition = z
   .object({ contextMap: z.record(z.string(), AttributeValueShape).optional(), cedarJson: z.string().optional() })
   .strict()
-  .refine((v) => Object.keys(v).length <= 1, 'context is a union: set at most one of contextMap and cedarJson');
+  .refine(oneMember, 'context is a union: set exactly one of contextMap and cedarJson, or leave context out');
 
 export const AuthorizationItem = {
   action: ActionIdentifier.optional(),

@@ -4,6 +4,9 @@ import { ValidationException } from '../../authz/cedar/errors.ts';
 import type { PolicyStores } from '../../authz/cedar/index.ts';
 import type { CedarEntity, CedarValue } from '../../authz/cedar/model.ts';
 import type { PolicyFilterQuery } from '../../store/repositories/policy-stores.ts';
+import type { ClientTokenRepository } from '../../store/repositories/client-tokens.ts';
+import type { Clock } from '../../util/clock.ts';
+import { idempotent } from './client-tokens.ts';
 import { op, type ServiceTable } from './operation.ts';
 import * as S from './verified-permissions-shapes.ts';
 import * as W from './verified-permissions-wire.ts';
@@ -61,8 +64,9 @@ function cognitoConfig(c: z.infer<typeof S.IdentitySourceConfiguration>) {
 }
 
 /** The Verified Permissions API (AWS JSON 1.0), every operation SigV4-signed as AWS requires. */
-export function verifiedPermissions(p: PolicyStores, issuerOf: (poolId: string) => string): ServiceTable {
+export function verifiedPermissions(p: PolicyStores, issuerOf: (poolId: string) => string, clientTokens: ClientTokenRepository, clock: Clock): ServiceTable {
   const { admin, authorizer } = p;
+  const once = <I extends { clientToken?: string | undefined }>(operation: string, handler: (input: I) => Promise<object>) => idempotent(clientTokens, clock, operation, handler);
   return {
     targetPrefix: 'VerifiedPermissions',
     signingName: 'verifiedpermissions',
@@ -70,11 +74,11 @@ export function verifiedPermissions(p: PolicyStores, issuerOf: (poolId: string) 
     validationError: 'ValidationException',
     losslessIntegers: true,
     operations: {
-      CreatePolicyStore: op('sigv4', z.object({ validationSettings: S.ValidationSettings, clientToken: S.ClientToken, description: S.Description, deletionProtection: S.DeletionProtection, tags: S.Tags }), async (i) => {
+      CreatePolicyStore: op('sigv4', z.object({ validationSettings: S.ValidationSettings, clientToken: S.ClientToken, description: S.Description, deletionProtection: S.DeletionProtection, tags: S.Tags }), once('CreatePolicyStore', async (i) => {
         const s = await admin.createStore({ validationMode: i.validationSettings.mode, ...(i.description !== undefined && { description: i.description }), ...(i.deletionProtection && { deletionProtection: i.deletionProtection }) });
         const { policyStoreId, arn, createdDate, lastUpdatedDate } = W.storeToWire(s);
         return { policyStoreId, arn, createdDate, lastUpdatedDate };
-      }),
+      })),
       GetPolicyStore: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, tags: z.boolean().optional() }), async (i) => W.storeToWire(await admin.getStore(i.policyStoreId))),
       UpdatePolicyStore: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, validationSettings: S.ValidationSettings, description: S.Description, deletionProtection: S.DeletionProtection }), async (i) => {
         const s = await admin.updateStore(i.policyStoreId, { validationMode: i.validationSettings.mode, ...(i.description !== undefined && { description: i.description }), ...(i.deletionProtection && { deletionProtection: i.deletionProtection }) });
@@ -93,13 +97,13 @@ export function verifiedPermissions(p: PolicyStores, issuerOf: (poolId: string) 
       }),
       GetSchema: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId }), async (i) => W.schemaToWire(i.policyStoreId, await admin.getSchema(i.policyStoreId))),
 
-      CreatePolicy: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, definition: S.PolicyDefinition, clientToken: S.ClientToken, name: S.Name }), async (i) => {
+      CreatePolicy: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, definition: S.PolicyDefinition, clientToken: S.ClientToken, name: S.Name }), once('CreatePolicy', async (i) => {
         const d = i.definition;
         const definition = d.static
           ? { static: { statement: d.static.statement, ...(d.static.description !== undefined && { description: d.static.description }) } }
           : { templateLinked: { policyTemplateId: d.templateLinked!.policyTemplateId, ...(d.templateLinked!.principal && { principal: d.templateLinked!.principal }), ...(d.templateLinked!.resource && { resource: d.templateLinked!.resource }) } };
         return W.policyCreatedToWire(await admin.createPolicy(i.policyStoreId, definition, i.name));
-      }),
+      })),
       GetPolicy: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, policyId: S.PolicyId }), async (i) => W.policyToWire(await admin.getPolicy(i.policyStoreId, i.policyId))),
       UpdatePolicy: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, policyId: S.PolicyId, definition: z.object({ static: S.StaticPolicyDefinition }).strict(), name: S.Name }), async (i) => {
         const s = i.definition.static;
@@ -126,10 +130,10 @@ export function verifiedPermissions(p: PolicyStores, issuerOf: (poolId: string) 
         return { results, errors };
       }),
 
-      CreatePolicyTemplate: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, statement: z.string().min(1).max(10_000), description: S.Description, clientToken: S.ClientToken, name: S.Name }), async (i) => {
+      CreatePolicyTemplate: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, statement: z.string().min(1).max(10_000), description: S.Description, clientToken: S.ClientToken, name: S.Name }), once('CreatePolicyTemplate', async (i) => {
         const t = W.templateToWire(await admin.createTemplate(i.policyStoreId, i.statement, i.description, i.name));
         return { policyStoreId: t.policyStoreId, policyTemplateId: t.policyTemplateId, createdDate: t.createdDate, lastUpdatedDate: t.lastUpdatedDate };
-      }),
+      })),
       GetPolicyTemplate: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, policyTemplateId: S.PolicyId }), async (i) => W.templateToWire(await admin.getTemplate(i.policyStoreId, i.policyTemplateId))),
       UpdatePolicyTemplate: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, policyTemplateId: S.PolicyId, statement: z.string().min(1).max(10_000), description: S.Description, name: S.Name }), async (i) => {
         const t = W.templateToWire(await admin.updateTemplate(i.policyStoreId, i.policyTemplateId, i.statement, i.description));
@@ -140,10 +144,10 @@ export function verifiedPermissions(p: PolicyStores, issuerOf: (poolId: string) 
         page(await admin.listTemplates(i.policyStoreId, i.maxResults ?? 10, i.nextToken), 'policyTemplates', W.templateItemToWire),
       ),
 
-      CreateIdentitySource: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, configuration: S.IdentitySourceConfiguration, principalEntityType: S.PrincipalEntityType, clientToken: S.ClientToken }), async (i) => {
+      CreateIdentitySource: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, configuration: S.IdentitySourceConfiguration, principalEntityType: S.PrincipalEntityType, clientToken: S.ClientToken }), once('CreateIdentitySource', async (i) => {
         const s = await admin.createIdentitySource(i.policyStoreId, cognitoConfig(i.configuration), i.principalEntityType);
         return { policyStoreId: s.storeId, identitySourceId: s.id, createdDate: W.date(s.createdAt), lastUpdatedDate: W.date(s.updatedAt) };
-      }),
+      })),
       GetIdentitySource: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, identitySourceId: S.PolicyId }), async (i) => {
         const s = await admin.getIdentitySource(i.policyStoreId, i.identitySourceId);
         return W.identitySourceToWire(s, issuerOf(s.poolId));

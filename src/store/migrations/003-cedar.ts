@@ -65,6 +65,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('identity_sources_pk', ['store_id', 'id'])
     .execute();
 
+  // AWS client tokens: a retried create with the same token returns the first answer instead of creating twice.
+  await db.schema
+    .createTable('client_tokens')
+    .addColumn('operation', 'text', (c) => c.notNull())
+    .addColumn('token', 'text', (c) => c.notNull())
+    .addColumn('request_hash', 'text', (c) => c.notNull())
+    // Null while the first request is still running.
+    .addColumn('response', 'text')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('client_tokens_pk', ['operation', 'token'])
+    .execute();
+
   await db.schema
     .createTable('decision_log')
     .addColumn('id', 'text', (c) => c.primaryKey())

@@ -52,7 +52,7 @@ describe('a user pool token as the principal of a decision', () => {
   });
 
   it('puts access token claims in context.token, with groups still as parents', async () => {
-    const store = await storeWith(`permit(principal in App::Group::"${users.pool.id}|finance", action, resource) when { context.token.client_id == "${users.client.clientId}" && context.token.scope == "aws.cognito.signin.user.admin" };`, {
+    const store = await storeWith(`permit(principal in App::Group::"${users.pool.id}|finance", action, resource) when { context.token.client_id == "${users.client.clientId}" && context.token.scope.contains("aws.cognito.signin.user.admin") };`, {
       groupEntityType: 'App::Group',
     });
     expect((await decide(store, { accessToken: users.tokens.john!.access })).results[0]?.decision).toBe('ALLOW');
@@ -63,6 +63,15 @@ describe('a user pool token as the principal of a decision', () => {
     const store = await storeWith('permit(principal, action, resource) when { principal has "custom:costCenter" && principal["custom:costCenter"] == "Finance1234" };', { schema, groupEntityType: 'App::Group' });
     const out = await t.policyStores.authorizer.isAuthorizedWithToken(store, { identityToken: users.tokens.john!.id }, [{ action: { actionType: 'App::Action', actionId: 'view' }, resource: { entityType: 'App::Doc', entityId: 'd' }, context: {} }], [], false);
     expect(out.results[0]).toMatchObject({ decision: 'ALLOW', errors: [] });
+  });
+
+  it('lets a caller with only an access token describe the principal in entities, keeping its groups from the token', async () => {
+    const store = await storeWith(`permit(principal in App::Group::"${users.pool.id}|finance", action, resource) when { principal.level == 3 };`, { groupEntityType: 'App::Group' });
+    const sub = JSON.parse(Buffer.from(users.tokens.john!.access.split('.')[1]!, 'base64url').toString()).sub;
+    const described = { uid: { type: 'App::User', id: `${users.pool.id}|${sub}` }, attrs: { level: 3 }, parents: [] };
+    const out = await t.policyStores.authorizer.isAuthorizedWithToken(store, { accessToken: users.tokens.john!.access }, [view], [described], false);
+    expect(out.results[0]?.decision).toBe('ALLOW');
+    await expect(t.policyStores.authorizer.isAuthorizedWithToken(store, { identityToken: users.tokens.john!.id }, [view], [described], false)).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
   it('refuses principal and group entities passed beside the token', async () => {
