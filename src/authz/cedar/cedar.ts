@@ -1,4 +1,5 @@
 import * as wasm from '@cedar-policy/cedar-wasm/nodejs';
+import v8 from 'node:v8';
 import { ValidationException } from './errors.ts';
 import type { ActionIdentifier, EntityIdentifier, PolicyEffect } from './model.ts';
 
@@ -7,6 +8,11 @@ import type { ActionIdentifier, EntityIdentifier, PolicyEffect } from './model.t
  * comes back in Cedar's own words; this module only turns its answers into our types and errors.
  */
 export { wasm as cedarWasm };
+
+// Node 20's V8 dies ("Fatal error … unreachable code" in the deoptimizer) after enough optimized calls
+// that inline JS-to-wasm wrappers into callers of cedar-wasm; a differential test found it. Not inlining
+// those calls avoids it. Set before any caller can have been optimized; bin/tessera.js passes it too.
+v8.setFlagsFromString('--no-turbo-inline-js-wasm-calls');
 
 export type TemplateSlot = '?principal' | '?resource';
 
