@@ -60,18 +60,30 @@ export class CompiledStores {
     }
     const contents = await this.repo.contents(storeId);
     if (!contents) {
-      this.forget(storeId);
+      if (cached) this.release(storeId);
       throw new ResourceNotFoundException('POLICY_STORE', storeId);
     }
+    // Two compilations may race (a slow read of an older version finishing last): keep the newer.
+    const current = this.entries.get(storeId);
+    if (current && current.store.version > contents.version) return current.store;
     const store = this.compile(contents);
     this.entries.set(storeId, { store, checkedAt: performance.now() });
     return store;
   }
 
-  /** Drops a store after a change made through this process, and frees its copy in the engine. */
+  /**
+   * Drops a store after a change made through this process. Its policy set stays in the engine until
+   * the next compilation replaces it, so a decision already holding the old entry still finds one.
+   */
   forget(storeId: string): void {
-    if (!this.entries.delete(storeId)) return;
+    this.entries.delete(storeId);
+  }
+
+  /** After a store is deleted: also frees its policy set and schema inside the engine. */
+  release(storeId: string): void {
+    this.entries.delete(storeId);
     cedarWasm.preparsePolicySet(storeId, { staticPolicies: {} });
+    cedarWasm.preparseSchema(storeId, {});
   }
 
   private compile(contents: StoreContents): CompiledStore {

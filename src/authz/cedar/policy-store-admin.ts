@@ -103,7 +103,7 @@ export class PolicyStoreAdmin {
     if (!store) return;
     if (store.deletionProtection === 'ENABLED') throw new InvalidStateException(`Policy store ${id} has deletion protection enabled; disable it with UpdatePolicyStore first.`);
     await this.d.repo.deleteStore(id);
-    this.d.compiled.forget(id);
+    this.d.compiled.release(id);
   }
 
   async listStores(maxResults: number, nextToken?: string): Promise<{ items: PolicyStore[]; next?: string }> {
