@@ -1,5 +1,6 @@
 import type { TokenService } from '../../tokens/token-service.ts';
 import { entityName, type DecisionLog } from '../decisions/decision-log.ts';
+import { entityUid } from './avp-values.ts';
 import { cedarMessages, cedarWasm } from './cedar.ts';
 import type { CompiledStore, CompiledStores } from './compiled-stores.ts';
 import { ValidationException } from './errors.ts';
@@ -57,13 +58,14 @@ export class CedarAuthorizer {
     let principalEntity = who.entity;
     const others: CedarEntity[] = [];
     for (const e of entities) {
-      const isPrincipal = e.uid.type === who.entity.uid.type && e.uid.id === who.entity.uid.id;
+      const uid = entityUid(e);
+      const isPrincipal = uid?.type === who.entity.uid.type && uid.id === who.entity.uid.id;
       if (isPrincipal && tokens.identityToken === undefined) {
-        principalEntity = { ...e, parents: [...e.parents, ...who.entity.parents] };
+        principalEntity = { ...e, parents: [...(Array.isArray(e.parents) ? e.parents : []), ...who.entity.parents] };
         continue;
       }
-      if (e.uid.type === source?.principalEntityType) throw new ValidationException(`PrincipalEntityType ${e.uid.type} cannot be defined in Entities.`);
-      if (groupType !== undefined && e.uid.type === groupType) throw new ValidationException(`GroupEntityType ${e.uid.type} cannot be defined in Entities.`);
+      if (uid && uid.type === source?.principalEntityType) throw new ValidationException(`PrincipalEntityType ${uid.type} cannot be defined in Entities.`);
+      if (uid && groupType !== undefined && uid.type === groupType) throw new ValidationException(`GroupEntityType ${uid.type} cannot be defined in Entities.`);
       others.push(e);
     }
     const all = [...others, principalEntity];
@@ -88,7 +90,7 @@ export class CedarAuthorizer {
       resource: { type: resource.entityType, id: resource.entityId },
       context: request.context as never,
       entities: entities as never,
-      preparsedPolicySetId: store.engineKey,
+      preparsedPolicySetId: this.policySetKey(store, action, entities),
       ...(store.hasSchema && { preparsedSchemaName: store.engineKey }),
       validateRequest: store.validateRequests,
     });
@@ -111,6 +113,18 @@ export class CedarAuthorizer {
     }
     this.record(store, request, result, started);
     return result;
+  }
+
+  /**
+   * The action's slice of the store, unless the request brings action entities of its own, whose
+   * hierarchy the slice could not know: then the whole policy set decides.
+   */
+  private policySetKey(store: CompiledStore, action: ActionIdentifier, entities: CedarEntity[]): string {
+    for (const e of entities) {
+      const type = entityUid(e)?.type;
+      if (type === undefined || type === 'Action' || type.endsWith('::Action')) return store.engineKey;
+    }
+    return store.slices.keyFor({ type: action.actionType, id: action.actionId });
   }
 
   private refuse(store: CompiledStore, request: AuthorizationRequest, why: string): AuthorizationResult {

@@ -57,6 +57,13 @@ export function toCedarEntity(item: EntityItem): CedarEntity {
   };
 }
 
+/** The uid of a Cedar JSON entity (`{type, id}` or `{__entity: …}`), or undefined for a malformed one (Cedar will say why). */
+export function entityUid(entity: unknown): { type: string; id: string } | undefined {
+  const raw = (entity as { uid?: { type?: unknown; id?: unknown; __entity?: { type?: unknown; id?: unknown } } } | null)?.uid;
+  const uid = raw?.__entity ?? raw;
+  return typeof uid?.type === 'string' && typeof uid.id === 'string' ? { type: uid.type, id: uid.id } : undefined;
+}
+
 /** Verified Permissions keeps the last of several entities with one identifier. */
 export function lastOfEachIdentifier(entities: CedarEntity[]): CedarEntity[] {
   const byUid = new Map<string, CedarEntity>();

@@ -3,6 +3,7 @@ import { cedarMessages, cedarWasm, type PolicySetParts } from './cedar.ts';
 import { ResourceNotFoundException } from './errors.ts';
 import type { IdentitySource } from './model.ts';
 import { SchemaView } from './schema-view.ts';
+import { ActionSlices } from './action-slices.ts';
 
 /**
  * How long a compiled store serves decisions before its version is read again. Writes made through
@@ -21,6 +22,8 @@ export interface CompiledStore {
   validateRequests: boolean;
   schema?: SchemaView;
   identitySource?: IdentitySource;
+  /** Per-action subsets of the policy set, so the engine evaluates only policies that could apply. */
+  slices: ActionSlices;
 }
 
 export function policySetOf(contents: Pick<StoreContents, 'policies' | 'templates'>): PolicySetParts {
@@ -81,6 +84,7 @@ export class CompiledStores {
 
   /** After a store is deleted: also frees its policy set and schema inside the engine. */
   release(storeId: string): void {
+    this.entries.get(storeId)?.store.slices.release();
     this.entries.delete(storeId);
     cedarWasm.preparsePolicySet(storeId, { staticPolicies: {} });
     cedarWasm.preparseSchema(storeId, {});
@@ -95,14 +99,16 @@ export class CompiledStores {
       const schema = cedarWasm.preparseSchema(key, JSON.parse(contents.schema.json));
       if (schema.type === 'failure') throw new Error(`policy store ${key} holds a schema Cedar cannot parse: ${cedarMessages(schema.errors)}`);
     }
+    const schema = contents.schema && new SchemaView(contents.schema.json);
     return {
       id: key,
       version: contents.version,
       engineKey: key,
-      hasSchema: contents.schema !== undefined,
-      validateRequests: contents.schema !== undefined && contents.store.validationMode === 'STRICT',
-      ...(contents.schema && { schema: new SchemaView(contents.schema.json) }),
+      hasSchema: schema !== undefined,
+      validateRequests: schema !== undefined && contents.store.validationMode === 'STRICT',
+      ...(schema && { schema }),
       ...(contents.identitySource && { identitySource: contents.identitySource }),
+      slices: new ActionSlices(key, contents.policies, contents.templates, (type, id) => schema?.actionGroupsOf(type, id) ?? new Set()),
     };
   }
 }

@@ -279,6 +279,10 @@ export class PolicyStoreAdmin {
       const updated: PolicyTemplate = { ...current, statement, ...opt('description', description ?? current.description), updatedAt: this.d.clock.now() };
       if (store.validationMode === 'STRICT') await this.assertValid(repo, storeId, (await repo.findSchema(storeId))?.json, { template: updated });
       await repo.updateTemplate(updated);
+      // Linked policies report the template's actions; keep them true to the new text.
+      for (const linked of await repo.listPolicies(storeId, { templateId }, 1_000_000)) {
+        await repo.updatePolicy({ ...linked, actions: scope.actions, updatedAt: updated.updatedAt });
+      }
       return updated;
     });
   }
