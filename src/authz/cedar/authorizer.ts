@@ -5,6 +5,7 @@ import { cedarMessages, cedarWasm } from './cedar.ts';
 import type { CompiledStore, CompiledStores } from './compiled-stores.ts';
 import { ValidationException } from './errors.ts';
 import type { ActionIdentifier, AuthorizationRequest, AuthorizationResult, CedarEntity, EntityIdentifier } from './model.ts';
+import { EntityIndex } from './reachable-entities.ts';
 import { principalFromTokens } from './token-principal.ts';
 
 export const MAX_BATCH = 30;
@@ -38,7 +39,30 @@ export class CedarAuthorizer {
       throw new ValidationException('All requests of a batch must have the same principal or the same resource.');
     }
     const store = await this.compiled.get(storeId);
-    return requests.map((r) => this.decide(store, r, entities, false));
+    const entitiesFor = this.perRequestEntities(store, entities);
+    return requests.map((r) => this.decide(store, r, entitiesFor(r), false));
+  }
+
+  /**
+   * Cedar parses the whole entity list for every request. When a batch shares a long list, the list
+   * is checked once and each request gets only the entities it can reach (same answers: see
+   * reachable-entities.ts). A list that fails the check goes whole to every request, so each gets
+   * Cedar's own error; so do lists with action entities, whose groups the schema cannot vouch for.
+   */
+  private perRequestEntities(store: CompiledStore, entities: CedarEntity[]): (r: AuthorizationRequest) => CedarEntity[] {
+    const whole = () => entities;
+    if (entities.length <= 8) return whole;
+    for (const e of entities) {
+      const type = entityUid(e)?.type;
+      if (type === undefined || type === 'Action' || type.endsWith('::Action')) return whole;
+    }
+    const check = cedarWasm.checkParseEntities({ entities: entities as never, ...(store.schemaJson !== undefined && { schema: store.schemaJson as never }) });
+    if (check.type !== 'success') return whole;
+    const index = new EntityIndex(entities);
+    return (r) =>
+      r.principal && r.resource
+        ? index.reachable({ principal: { type: r.principal.entityType, id: r.principal.entityId }, resource: { type: r.resource.entityType, id: r.resource.entityId }, context: r.context }, store.entityLiterals)
+        : entities;
   }
 
   async isAuthorizedWithToken(

@@ -4,6 +4,7 @@ import { ResourceNotFoundException } from './errors.ts';
 import type { IdentitySource } from './model.ts';
 import { SchemaView } from './schema-view.ts';
 import { ActionSlices } from './action-slices.ts';
+import { entityLiteralsOf } from './reachable-entities.ts';
 
 /**
  * How long a compiled store serves decisions before its version is read again. Writes made through
@@ -24,6 +25,10 @@ export interface CompiledStore {
   identitySource?: IdentitySource;
   /** Per-action subsets of the policy set, so the engine evaluates only policies that could apply. */
   slices: ActionSlices;
+  /** Cedar JSON schema, for checking a batch's entities once. */
+  schemaJson?: unknown;
+  /** Entities the policies name literally, which any request may reach. */
+  entityLiterals: string[];
 }
 
 export function policySetOf(contents: Pick<StoreContents, 'policies' | 'templates'>): PolicySetParts {
@@ -100,6 +105,11 @@ export class CompiledStores {
       if (schema.type === 'failure') throw new Error(`policy store ${key} holds a schema Cedar cannot parse: ${cedarMessages(schema.errors)}`);
     }
     const schema = contents.schema && new SchemaView(contents.schema.json);
+    const policyJson = [
+      ...contents.policies.filter((p) => p.statement !== undefined).map((p) => cedarWasm.policyToJson(p.statement as string)),
+      ...contents.templates.map((t) => cedarWasm.templateToJson(t.statement)),
+    ].map((answer) => (answer.type === 'success' ? answer.json : {}));
+    const links = contents.policies.flatMap((p) => [p.principal, p.resource]).filter((e) => e !== undefined).map((e) => ({ __entity: { type: e.entityType, id: e.entityId } }));
     return {
       id: key,
       version: contents.version,
@@ -108,6 +118,8 @@ export class CompiledStores {
       validateRequests: schema !== undefined && contents.store.validationMode === 'STRICT',
       ...(schema && { schema }),
       ...(contents.identitySource && { identitySource: contents.identitySource }),
+      ...(contents.schema && { schemaJson: JSON.parse(contents.schema.json) }),
+      entityLiterals: entityLiteralsOf([...policyJson, ...links]),
       slices: new ActionSlices(key, contents.policies, contents.templates, (type, id) => schema?.actionGroupsOf(type, id) ?? new Set()),
     };
   }
