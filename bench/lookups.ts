@@ -9,6 +9,7 @@ import { startCpuWindow } from './machine.ts';
 import { createBenchPool, email, PASSWORD, seedUsers, username } from './seed.ts';
 import { type BenchDatabase, type BenchServer, startServer } from './server.ts';
 import { round, summarize, type LatencySummary } from './stats.ts';
+import { prng } from './prng.ts';
 
 export interface LookupBenchOptions {
   small: number;
@@ -42,25 +43,13 @@ interface CaseDef {
   call: (admin: CognitoIdentityProviderClient, poolId: string, size: number, k: number) => Promise<void>;
 }
 
-/** Small deterministic PRNG so both sizes ask for comparable, spread-out users. */
-function picker(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
 
 function expect(condition: boolean, what: string): void {
   if (!condition) throw new Error(`lookup sanity check failed: ${what}`);
 }
 
 function cases(): CaseDef[] {
-  const pick = picker(42);
+  const pick = prng(42);
   return [
     {
       name: 'AdminGetUser',

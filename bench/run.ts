@@ -1,15 +1,17 @@
 /**
- * `npm run bench`: sign-in throughput against its floor, and user lookups at 1k vs 100k users.
+ * `npm run bench`: sign-in throughput against its floor, user lookups at 1k vs 100k users, and
+ * Verified Permissions IsAuthorized / BatchIsAuthorized against a bare Fastify floor and in-process cedar-wasm.
  *
  * Environment (all optional):
  *   TESSERA_BENCH_POSTGRES_URL   also run the lookups on PostgreSQL (a fresh database is created and dropped)
- *   TESSERA_BENCH_ONLY           `login`, `oauth` or `lookups` to run one part
- *   TESSERA_BENCH_CONNECTIONS    concurrent sign-ins, HTTP and floor alike (default 8)
- *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF)
+ *   TESSERA_BENCH_ONLY           `login`, `oauth`, `lookups` or `authz` to run one part
+ *   TESSERA_BENCH_CONNECTIONS    concurrent sign-ins or authz calls, HTTP and floor alike (default 8)
+ *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF); authz default 4 (FTTF per operation)
  *   TESSERA_BENCH_LARGE          users in the large pool (default 100000)
  *   TESSERA_BENCH_REQUESTS       sequential requests per lookup case (default 300)
  */
 import { fileURLToPath } from 'node:url';
+import { type AuthzBenchResult, formatAuthzReport, runAuthzBench } from './authz.ts';
 import { runLoginBench } from './login.ts';
 import { runLookupBench } from './lookups.ts';
 import { runOAuthFlowBench } from './oauth-flow.ts';
@@ -31,7 +33,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(): Promise<void> {
   const only = env.TESSERA_BENCH_ONLY;
   const started = performance.now();
-  const report: BenchReport = { startedAt: new Date().toISOString(), durationSeconds: 0, environment: environment(), lookups: [] };
+  const report: BenchReport & { authz?: AuthzBenchResult } = { startedAt: new Date().toISOString(), durationSeconds: 0, environment: environment(), lookups: [] };
 
   if (!only || only === 'login') {
     log('login bench (InitiateAuth vs floor)…');
@@ -65,10 +67,27 @@ async function main(): Promise<void> {
     }
   }
 
+  if (!only || only === 'authz') {
+    log('authz bench (Verified Permissions IsAuthorized and BatchIsAuthorized vs bare Fastify, and in-process cedar-wasm)…');
+    report.authz = await runAuthzBench(
+      {
+        connections: int('TESSERA_BENCH_CONNECTIONS', 8),
+        windowMs: int('TESSERA_BENCH_WINDOW_S', 4) * 1000,
+        pattern: ['floor', 'tessera', 'tessera', 'floor'],
+        warmupMs: 3_000,
+        unloadedMs: 2_000,
+        inProcessMs: 3_000,
+        batchSize: 30,
+      },
+      log,
+    );
+  }
+
   report.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
   const out = fileURLToPath(new URL('./results/latest.json', import.meta.url));
   writeJson(out, report);
-  process.stdout.write(`\n${formatReport(report)}\nresults: ${out}\n`);
+  const authz = report.authz ? `\n\n${formatAuthzReport(report.authz)}` : '';
+  process.stdout.write(`\n${formatReport(report)}${authz}\nresults: ${out}\n`);
 }
 
 main().catch((e: unknown) => {
