@@ -72,7 +72,7 @@ async function awsJsonRoutes(app: FastifyInstance, opts: AwsJsonOptions): Promis
         );
         ctx.accessKeyId = verified.accessKeyId;
       }
-      const input = operation.input.parse(parseJson(raw, service.losslessIntegers === true));
+      const input = operation.input.parse(parseJson(raw, service.losslessIntegers === true, service.allowNul === true));
       const output = await operation.handler(input, ctx);
       return reply.code(200).send(JSON.stringify(output ?? {}));
     } catch (error) {
@@ -88,7 +88,7 @@ async function awsJsonRoutes(app: FastifyInstance, opts: AwsJsonOptions): Promis
 /** Far deeper than any Cognito shape, far shallower than where recursive code (JSON.stringify of a stored free-form map) overflows. */
 const MAX_DEPTH = 100;
 
-function parseJson(raw: Buffer, lossless: boolean): unknown {
+function parseJson(raw: Buffer, lossless: boolean, allowNul: boolean): unknown {
   if (raw.length === 0) return {};
   if (nestedDeeperThan(raw, MAX_DEPTH)) throw new AwsProtocolError('SerializationException', `The request body is nested deeper than ${MAX_DEPTH} levels.`);
   const text = raw.toString('utf8');
@@ -122,7 +122,7 @@ function parseJson(raw: Buffer, lossless: boolean): unknown {
     throw new AwsProtocolError('SerializationException', 'Start of structure or map found where not expected.');
   }
   // PostgreSQL cannot store U+0000 and no member has a use for it: refused alike on every backend.
-  if (nul) throw new AwsProtocolError('InvalidParameterException', 'The request contains a NUL character (U+0000), which no member accepts.');
+  if (nul && !allowNul) throw new AwsProtocolError('InvalidParameterException', 'The request contains a NUL character (U+0000), which no member accepts.');
   return value;
 }
 

@@ -27,6 +27,11 @@ export interface ServiceTable {
   validationError?: string;
   /** Parse integers beyond 2^53 exactly (as `JSON.rawJSON` values), for services carrying 64-bit values. */
   losslessIntegers?: boolean;
+  /**
+   * Let U+0000 through (Cedar allows it in ids and strings). Without this, any NUL is refused up front;
+   * a service that allows it must refuse it itself in whatever it stores (PostgreSQL cannot hold it).
+   */
+  allowNul?: boolean;
   operations: Record<string, Operation>;
 }
 

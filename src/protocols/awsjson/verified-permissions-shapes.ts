@@ -3,18 +3,26 @@ import type { AttributeValue } from '../../authz/cedar/avp-values.ts';
 
 /** Request shapes of Verified Permissions, with the constraints of its Smithy model. */
 
+/** Stored text may not hold U+0000 (PostgreSQL cannot); decision requests may. */
+const noNul = (s: string) => !s.includes('\0');
+const NO_NUL = 'Member must not contain the character U+0000';
+const stored = (schema: z.ZodString) => schema.refine(noNul, NO_NUL);
+
 export const PolicyStoreId = z.string().min(1).max(200).regex(/^[a-zA-Z0-9-/_]*$/, 'Member must satisfy regular expression pattern: [a-zA-Z0-9-/_]*');
 export const PolicyId = z.string().min(1).max(200).regex(/^[a-zA-Z0-9-/_]*$/, 'Member must satisfy regular expression pattern: [a-zA-Z0-9-/_]*');
 export const ClientToken = z.string().min(1).max(64).optional();
 export const NextToken = z.string().min(1).max(8000).optional();
-export const Description = z.string().max(150).optional();
-export const Name = z.string().min(1).max(100).optional();
+export const Description = stored(z.string().max(150)).optional();
+export const Name = stored(z.string().min(1).max(100)).optional();
 export const ValidationSettings = z.object({ mode: z.enum(['OFF', 'STRICT']) });
 export const DeletionProtection = z.enum(['ENABLED', 'DISABLED']).optional();
 export const Tags = z.record(z.string(), z.string()).optional();
 
 export const EntityType = z.string().min(1).max(200);
 export const EntityIdentifier = z.object({ entityType: EntityType, entityId: z.string().min(1).max(612) });
+/** An entity identifier that is stored (a template link's principal or resource). */
+export const StoredEntityIdentifier = z.object({ entityType: stored(EntityType), entityId: stored(z.string().min(1).max(612)) });
+export const PolicyStatement = stored(z.string().min(1).max(10_000));
 export const ActionIdentifier = z.object({
   actionType: z.string().min(1).max(200).regex(/^Action$|^.+::Action$/, 'Member must satisfy regular expression pattern: Action$|^.+::Action'),
   actionId: z.string().min(1).max(512),
@@ -79,16 +87,16 @@ export const AuthorizationItem = {
 export const Token = z.string().min(1).max(131_072).optional();
 
 export const SchemaDefinition = z
-  .object({ cedarJson: z.string().min(1).max(100_000).optional(), cedarFormat: z.string().min(1).max(100_000).optional() })
+  .object({ cedarJson: stored(z.string().min(1).max(100_000)).optional(), cedarFormat: stored(z.string().min(1).max(100_000)).optional() })
   .strict()
   .refine(oneMember, 'definition is a union: set exactly one of cedarJson and cedarFormat');
 
-export const StaticPolicyDefinition = z.object({ statement: z.string().min(1).max(10_000), description: Description });
+export const StaticPolicyDefinition = z.object({ statement: PolicyStatement, description: Description });
 
 export const PolicyDefinition = z
   .object({
     static: StaticPolicyDefinition.optional(),
-    templateLinked: z.object({ policyTemplateId: PolicyId, principal: EntityIdentifier.optional(), resource: EntityIdentifier.optional() }).optional(),
+    templateLinked: z.object({ policyTemplateId: PolicyId, principal: StoredEntityIdentifier.optional(), resource: StoredEntityIdentifier.optional() }).optional(),
   })
   .strict()
   .refine(oneMember, 'definition is a union: set exactly one of static and templateLinked');
@@ -99,9 +107,9 @@ export const EntityReference = z
   .refine(oneMember, 'an EntityReference is a union: set exactly one of unspecified and identifier');
 
 export const CognitoConfiguration = z.object({
-  userPoolArn: z.string().min(1).max(255),
-  clientIds: z.array(z.string().min(1).max(255)).max(1000).optional(),
-  groupConfiguration: z.object({ groupEntityType: EntityType }).optional(),
+  userPoolArn: stored(z.string().min(1).max(255)),
+  clientIds: z.array(stored(z.string().min(1).max(255))).max(1000).optional(),
+  groupConfiguration: z.object({ groupEntityType: stored(EntityType) }).optional(),
 });
 
 export const IdentitySourceConfiguration = z
@@ -109,4 +117,4 @@ export const IdentitySourceConfiguration = z
   .strict()
   .refine(oneMember, 'configuration is a union: set exactly one member');
 
-export const PrincipalEntityType = z.string().min(1).max(200).optional();
+export const PrincipalEntityType = stored(z.string().min(1).max(200)).optional();

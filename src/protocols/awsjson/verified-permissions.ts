@@ -73,6 +73,7 @@ export function verifiedPermissions(p: PolicyStores, issuerOf: (poolId: string) 
     jsonVersion: '1.0',
     validationError: 'ValidationException',
     losslessIntegers: true,
+    allowNul: true,
     operations: {
       CreatePolicyStore: op('sigv4', z.object({ validationSettings: S.ValidationSettings, clientToken: S.ClientToken, description: S.Description, deletionProtection: S.DeletionProtection, tags: S.Tags }), once('CreatePolicyStore', async (i) => {
         const s = await admin.createStore({ validationMode: i.validationSettings.mode, ...(i.description !== undefined && { description: i.description }), ...(i.deletionProtection && { deletionProtection: i.deletionProtection }) });
@@ -130,12 +131,12 @@ export function verifiedPermissions(p: PolicyStores, issuerOf: (poolId: string) 
         return { results, errors };
       }),
 
-      CreatePolicyTemplate: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, statement: z.string().min(1).max(10_000), description: S.Description, clientToken: S.ClientToken, name: S.Name }), once('CreatePolicyTemplate', async (i) => {
+      CreatePolicyTemplate: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, statement: S.PolicyStatement, description: S.Description, clientToken: S.ClientToken, name: S.Name }), once('CreatePolicyTemplate', async (i) => {
         const t = W.templateToWire(await admin.createTemplate(i.policyStoreId, i.statement, i.description, i.name));
         return { policyStoreId: t.policyStoreId, policyTemplateId: t.policyTemplateId, createdDate: t.createdDate, lastUpdatedDate: t.lastUpdatedDate };
       })),
       GetPolicyTemplate: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, policyTemplateId: S.PolicyId }), async (i) => W.templateToWire(await admin.getTemplate(i.policyStoreId, i.policyTemplateId))),
-      UpdatePolicyTemplate: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, policyTemplateId: S.PolicyId, statement: z.string().min(1).max(10_000), description: S.Description, name: S.Name }), async (i) => {
+      UpdatePolicyTemplate: op('sigv4', z.object({ policyStoreId: S.PolicyStoreId, policyTemplateId: S.PolicyId, statement: S.PolicyStatement, description: S.Description, name: S.Name }), async (i) => {
         const t = W.templateToWire(await admin.updateTemplate(i.policyStoreId, i.policyTemplateId, i.statement, i.description));
         return { policyStoreId: t.policyStoreId, policyTemplateId: t.policyTemplateId, createdDate: t.createdDate, lastUpdatedDate: t.lastUpdatedDate };
       }),

@@ -28,6 +28,9 @@ export interface DecisionQuery {
   limit: number;
 }
 
+/** Cedar ids may hold U+0000, which PostgreSQL text cannot: kept as the escape `\u0000`. */
+const storable = (s: string) => s.replaceAll('\0', '\\u0000');
+
 /** The decision log: appended in batches, read newest first. */
 export class DecisionLogRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -42,9 +45,9 @@ export class DecisionLogRepository {
           at: r.at,
           engine: r.engine,
           scope: r.scope,
-          principal: r.principal,
-          action: r.action,
-          resource: r.resource,
+          principal: storable(r.principal),
+          action: storable(r.action),
+          resource: storable(r.resource),
           decision: r.decision,
           determining_policies: JSON.stringify(r.determiningPolicies),
           errors: JSON.stringify(r.errors),
