@@ -1,5 +1,6 @@
 import type { Tessera } from '../app.ts';
 import { ResourceNotFoundException } from '../authz/cedar/errors.ts';
+import { sameEntity } from '../authz/cedar/model.ts';
 import type { ApplyReport } from './apply.ts';
 import type { PolicyStoreSpec } from './schema.ts';
 
@@ -51,7 +52,7 @@ export async function applyPolicyStore(t: Tessera, spec: PolicyStoreSpec, poolId
         ? { static: { statement: p.statement, ...(p.description !== undefined && { description: p.description }) } }
         : { templateLinked: { policyTemplateId: p.template, ...(p.principal && { principal: p.principal }), ...(p.resource && { resource: p.resource }) } };
     if (current && 'statement' in p && current.type === 'STATIC' && current.statement === p.statement && current.description === p.description) continue;
-    if (current && !('statement' in p) && current.templateId === p.template && same(current.principal, p.principal) && same(current.resource, p.resource)) continue;
+    if (current && !('statement' in p) && current.templateId === p.template && sameEntity(current.principal, p.principal) && sameEntity(current.resource, p.resource)) continue;
     // An update may not change a policy's effect or scope, so a changed policy is replaced.
     if (current) await admin.deletePolicy(spec.id, p.id);
     await admin.createPolicy(spec.id, definition, undefined, p.id);
@@ -70,8 +71,4 @@ export async function applyPolicyStore(t: Tessera, spec: PolicyStoreSpec, poolId
     }
   }
 
-}
-
-function same(a: { entityType: string; entityId: string } | undefined, b: { entityType: string; entityId: string } | undefined): boolean {
-  return a?.entityType === b?.entityType && a?.entityId === b?.entityId;
 }

@@ -1,4 +1,5 @@
-import { cedarWasm, parseTemplate, type PolicySetParts } from './cedar.ts';
+import { cedarWasm, parseTemplate } from './cedar.ts';
+import { policySetOf } from './policy-set.ts';
 import type { Policy, PolicyTemplate } from './model.ts';
 
 /** Slices kept per store; a store with more distinct requested actions decides the rest on its full set. */
@@ -38,20 +39,9 @@ export class ActionSlices {
       const actions = (p.templateId !== undefined && templateActions.get(p.templateId)) || p.actions;
       return actions.length === 0 || actions.some((a) => matches.has(uidKey(a.actionType, a.actionId)));
     };
-    const parts: PolicySetParts = { staticPolicies: {}, templates: {}, templateLinks: [] };
-    const usedTemplates = new Set<string>();
-    for (const p of this.policies) {
-      if (!applies(p)) continue;
-      if (p.type === 'STATIC') parts.staticPolicies[p.id] = p.statement ?? '';
-      else if (p.templateId !== undefined) {
-        const values: Record<string, { type: string; id: string }> = {};
-        if (p.principal) values['?principal'] = { type: p.principal.entityType, id: p.principal.entityId };
-        if (p.resource) values['?resource'] = { type: p.resource.entityType, id: p.resource.entityId };
-        parts.templateLinks.push({ templateId: p.templateId, newId: p.id, values });
-        usedTemplates.add(p.templateId);
-      }
-    }
-    for (const t of this.templates) if (usedTemplates.has(t.id)) parts.templates[t.id] = t.statement;
+    const policies = this.policies.filter(applies);
+    const used = new Set(policies.map((p) => p.templateId));
+    const parts = policySetOf({ policies, templates: this.templates.filter((t) => used.has(t.id)) });
     const sliceKey = `${this.storeKey}\u0000${key}`;
     const parsed = cedarWasm.preparsePolicySet(sliceKey, parts);
     // The full set parsed, so a subset does too; if not, the full set still decides correctly.

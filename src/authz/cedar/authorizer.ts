@@ -4,7 +4,7 @@ import { entityUid } from './avp-values.ts';
 import { cedarMessages, cedarWasm } from './cedar.ts';
 import type { CompiledStore, CompiledStores } from './compiled-stores.ts';
 import { ValidationException } from './errors.ts';
-import type { ActionIdentifier, AuthorizationRequest, AuthorizationResult, CedarEntity, EntityIdentifier } from './model.ts';
+import { sameEntity, type ActionIdentifier, type AuthorizationRequest, type AuthorizationResult, type CedarEntity, type EntityIdentifier } from './model.ts';
 import { EntityIndex } from './reachable-entities.ts';
 import { principalFromTokens } from './token-principal.ts';
 
@@ -51,11 +51,7 @@ export class CedarAuthorizer {
    */
   private perRequestEntities(store: CompiledStore, entities: CedarEntity[]): (r: AuthorizationRequest) => CedarEntity[] {
     const whole = () => entities;
-    if (entities.length <= 8) return whole;
-    for (const e of entities) {
-      const type = entityUid(e)?.type;
-      if (type === undefined || type === 'Action' || type.endsWith('::Action')) return whole;
-    }
+    if (entities.length <= 8 || bringsActionEntities(entities)) return whole;
     const check = cedarWasm.checkParseEntities({ entities: entities as never, ...(store.schemaJson !== undefined && { schema: store.schemaJson as never }) });
     if (check.type !== 'success') return whole;
     const index = new EntityIndex(entities);
@@ -144,10 +140,7 @@ export class CedarAuthorizer {
    * hierarchy the slice could not know: then the whole policy set decides.
    */
   private policySetKey(store: CompiledStore, action: ActionIdentifier, entities: CedarEntity[]): string {
-    for (const e of entities) {
-      const type = entityUid(e)?.type;
-      if (type === undefined || type === 'Action' || type.endsWith('::Action')) return store.engineKey;
-    }
+    if (bringsActionEntities(entities)) return store.engineKey;
     return store.slices.keyFor({ type: action.actionType, id: action.actionId });
   }
 
@@ -183,6 +176,10 @@ function required(r: AuthorizationRequest): { principal: EntityIdentifier; actio
   return { principal: r.principal, action: r.action, resource: r.resource };
 }
 
-function sameEntity(a: EntityIdentifier | undefined, b: EntityIdentifier | undefined): boolean {
-  return a?.entityType === b?.entityType && a?.entityId === b?.entityId;
+/** Whether a request brings action entities (or entities Cedar will reject), whose groups no schema vouches for. */
+function bringsActionEntities(entities: CedarEntity[]): boolean {
+  return entities.some((e) => {
+    const type = entityUid(e)?.type;
+    return type === undefined || type === 'Action' || type.endsWith('::Action');
+  });
 }

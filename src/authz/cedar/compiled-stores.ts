@@ -1,5 +1,6 @@
 import type { PolicyStoreRepository, StoreContents } from '../../store/repositories/policy-stores.ts';
-import { cedarMessages, cedarWasm, type PolicySetParts } from './cedar.ts';
+import { cedarMessages, cedarWasm } from './cedar.ts';
+import { policySetOf } from './policy-set.ts';
 import { ResourceNotFoundException } from './errors.ts';
 import type { IdentitySource } from './model.ts';
 import { SchemaView } from './schema-view.ts';
@@ -31,20 +32,6 @@ export interface CompiledStore {
   entityLiterals: string[];
 }
 
-export function policySetOf(contents: Pick<StoreContents, 'policies' | 'templates'>): PolicySetParts {
-  const parts: PolicySetParts = { staticPolicies: {}, templates: {}, templateLinks: [] };
-  for (const t of contents.templates) parts.templates[t.id] = t.statement;
-  for (const p of contents.policies) {
-    if (p.type === 'STATIC') parts.staticPolicies[p.id] = p.statement ?? '';
-    else if (p.templateId !== undefined) {
-      const values: Record<string, { type: string; id: string }> = {};
-      if (p.principal) values['?principal'] = { type: p.principal.entityType, id: p.principal.entityId };
-      if (p.resource) values['?resource'] = { type: p.resource.entityType, id: p.resource.entityId };
-      parts.templateLinks.push({ templateId: p.templateId, newId: p.id, values });
-    }
-  }
-  return parts;
-}
 
 /**
  * Per-store compiled policy sets, parsed once and reused for every decision (the engine would

@@ -11,6 +11,11 @@ export interface EntityIdentifier {
   entityId: string;
 }
 
+/** Whether two optional identifiers name the same entity (two absent ones do). */
+export function sameEntity(a: EntityIdentifier | undefined, b: EntityIdentifier | undefined): boolean {
+  return a?.entityType === b?.entityType && a?.entityId === b?.entityId;
+}
+
 export interface ActionIdentifier {
   actionType: string;
   actionId: string;

@@ -3,9 +3,10 @@ import type { PolicyFilterQuery, PolicyStoreRepository } from '../../store/repos
 import type { Clock } from '../../util/clock.ts';
 import { randomString, type Random } from '../../util/random.ts';
 import { parseSchema, parseStaticPolicy, parseTemplate, validateAgainstSchema, type PolicyScope } from './cedar.ts';
-import { policySetOf, type CompiledStores } from './compiled-stores.ts';
+import type { CompiledStores } from './compiled-stores.ts';
+import { policySetOf } from './policy-set.ts';
 import { ConflictException, InvalidStateException, ResourceNotFoundException, ServiceQuotaExceededException, ValidationException } from './errors.ts';
-import type { DeletionProtection, EntityIdentifier, IdentitySource, Policy, PolicyStore, PolicyTemplate, StoreSchema, ValidationMode } from './model.ts';
+import { sameEntity, type DeletionProtection, type EntityIdentifier, type IdentitySource, type Policy, type PolicyStore, type PolicyTemplate, type StoreSchema, type ValidationMode } from './model.ts';
 
 /** Verified Permissions' quotas (userguide/quotas.md). */
 export const LIMITS = { policyBytes: 10_000, schemaBytes: 100_000, templatesPerStore: 40, identitySourcesPerStore: 1 } as const;
@@ -173,8 +174,8 @@ export class PolicyStoreAdmin {
           id,
           type: 'TEMPLATE_LINKED',
           templateId: template.id,
-          ...opt('principal', link.principal ?? scope.principal),
-          ...opt('resource', link.resource ?? scope.resource),
+          ...opt('principal', link.principal),
+          ...opt('resource', link.resource),
           actions: scope.actions,
           effect: scope.effect,
           ...opt('name', name),
@@ -388,8 +389,4 @@ function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
 
 function scopeFields(scope: PolicyScope): Pick<Policy, 'principal' | 'resource' | 'actions' | 'effect'> {
   return { ...opt('principal', scope.principal), ...opt('resource', scope.resource), actions: scope.actions, effect: scope.effect };
-}
-
-function sameEntity(a: EntityIdentifier | undefined, b: EntityIdentifier | undefined): boolean {
-  return a?.entityType === b?.entityType && a?.entityId === b?.entityId;
 }

@@ -67,6 +67,15 @@ describe('writing to a policy store', () => {
     expect((await t.policyStores.authorizer.isAuthorized(store.id, req('a'), doc)).decision).toBe('DENY');
   });
 
+  it('links a template whose principal is fixed, filling only its resource slot', async () => {
+    const store = await t.policyStores.admin.createStore({ validationMode: 'OFF' });
+    const tpl = await t.policyStores.admin.createTemplate(store.id, 'permit(principal == User::"a", action, resource in ?resource);');
+    const linked = await t.policyStores.admin.createPolicy(store.id, { templateLinked: { policyTemplateId: tpl.id, resource: { entityType: 'Folder', entityId: 'f' } } });
+    const req = { principal: { entityType: 'User', entityId: 'a' }, action: { actionType: 'Action', actionId: 'view' }, resource: { entityType: 'Doc', entityId: 'd' }, context: {} };
+    const doc = [{ uid: { type: 'Doc', id: 'd' }, attrs: {}, parents: [{ type: 'Folder', id: 'f' }] }];
+    expect(await t.policyStores.authorizer.isAuthorized(store.id, req, doc)).toMatchObject({ decision: 'ALLOW', determiningPolicies: [{ policyId: linked.id }] });
+  });
+
   it('keeps a store with deletion protection until protection is turned off', async () => {
     const store = await t.policyStores.admin.createStore({ validationMode: 'OFF', deletionProtection: 'ENABLED' });
     await expect(t.policyStores.admin.deleteStore(store.id)).rejects.toMatchObject({ name: 'InvalidStateException' });
