@@ -39,6 +39,7 @@ import {
 } from '@aws-sdk/client-verifiedpermissions';
 import { CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAvpError, expectNotFound } from '../support/avp-errors.ts';
 import { expectError } from '../support/expect-error.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -59,17 +60,7 @@ describe('Amazon Verified Permissions API through the AWS SDK', () => {
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────────
 
-  async function expectAvpError(call: Promise<unknown>, name: string, status: number, message?: string | RegExp): Promise<VerifiedPermissionsServiceException> {
-    const error = (await expectError(call, name, message)) as VerifiedPermissionsServiceException;
-    expect(error.$metadata.httpStatusCode).toBe(status);
-    return error;
-  }
 
-  async function expectNotFound(call: Promise<unknown>, resourceType: string, resourceId: string): Promise<void> {
-    const error = (await expectAvpError(call, 'ResourceNotFoundException', 404)) as ResourceNotFoundException;
-    expect(error.resourceType).toBe(resourceType);
-    expect(error.resourceId).toBe(resourceId);
-  }
 
   const createStore = async (mode: 'OFF' | 'STRICT' = 'OFF', extra: { description?: string; deletionProtection?: 'ENABLED' | 'DISABLED' } = {}) =>
     (await s.avp.send(new CreatePolicyStoreCommand({ validationSettings: { mode }, ...extra }))).policyStoreId!;

@@ -37,6 +37,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAvpError, expectNotFound } from '../support/avp-errors.ts';
 import { expectError } from '../support/expect-error.ts';
 import { ADMIN_CREDENTIALS, rawCall, REGION, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -128,20 +129,9 @@ describe('Amazon Verified Permissions API: bad input is refused, and leaves noth
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────────
 
-  async function expectAvpError(call: Promise<unknown>, name: string, status: number, message?: string | RegExp): Promise<VerifiedPermissionsServiceException> {
-    const error = (await expectError(call, name, message)) as VerifiedPermissionsServiceException;
-    expect(error.$metadata.httpStatusCode, `${name} status`).toBe(status);
-    expect(error.message.length, 'an error carries a message').toBeGreaterThan(0);
-    return error;
-  }
 
   const expectValidation = (call: Promise<unknown>, message?: string | RegExp) => expectAvpError(call, 'ValidationException', 400, message) as Promise<ValidationException>;
 
-  async function expectNotFound(call: Promise<unknown>, resourceType: string, resourceId: string): Promise<void> {
-    const error = (await expectAvpError(call, 'ResourceNotFoundException', 404)) as ResourceNotFoundException;
-    expect(error.resourceType).toBe(resourceType);
-    expect(error.resourceId).toBe(resourceId);
-  }
 
   const createStore = async (mode: 'OFF' | 'STRICT' = 'OFF') => (await s.avp.send(new CreatePolicyStoreCommand({ validationSettings: { mode } }))).policyStoreId!;
 
