@@ -1,10 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { createPolicyStores, type PolicyStores } from './authz/cedar/index.ts';
+import { type CerbosOptions, CerbosPdp } from './authz/cerbos/pdp.ts';
 import { DecisionLog } from './authz/decisions/decision-log.ts';
 import { KeyRing } from './crypto/signing-keys.ts';
 import { openStore, type Store } from './store/database.ts';
 import { migrateToLatest } from './store/migrator.ts';
 import { pruneExpired } from './store/pruning.ts';
+import { CerbosPolicyRepository } from './store/repositories/cerbos-policies.ts';
 import { AuthFailureRepository } from './store/repositories/auth-failures.ts';
 import { ChallengeRepository } from './store/repositories/challenges.ts';
 import { ClientTokenRepository } from './store/repositories/client-tokens.ts';
@@ -36,6 +38,7 @@ export interface TesseraOptions {
   clock?: Clock;
   random?: Random;
   log?: Pick<FastifyBaseLogger, 'info' | 'error'>;
+  cerbos?: CerbosOptions;
 }
 
 /** The running system without its HTTP face: store, crypto, token service and domain services. */
@@ -48,6 +51,8 @@ export interface Tessera {
   keys: KeyRing;
   userPools: UserPools;
   policyStores: PolicyStores;
+  /** The Cerbos-compatible decision point. */
+  cerbos: CerbosPdp;
   decisions: DecisionLog;
   /** AWS client tokens of idempotent create operations. */
   clientTokens: ClientTokenRepository;
@@ -88,6 +93,7 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
   const decisions = new DecisionLog(new DecisionLogRepository(db), clock, random, (err) => o.log?.error({ err }, 'could not write the decision log'));
   const pools = new PoolRepository(db);
   const policyStores = createPolicyStores({ repo: new PolicyStoreRepository(db), tokens, decisions, clock, random, poolExists: async (id) => (await pools.find(id)) !== undefined });
+  const cerbos = new CerbosPdp(new CerbosPolicyRepository(db), clock, decisions, tokens, o.cerbos);
   return {
     store,
     clock,
@@ -97,6 +103,7 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
     keys,
     userPools,
     policyStores,
+    cerbos,
     decisions,
     clientTokens: new ClientTokenRepository(db),
     outbox,

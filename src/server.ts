@@ -5,12 +5,18 @@ import { registerOAuth } from './oauth/routes.ts';
 import { cognitoIdentityProvider } from './protocols/awsjson/cognito-idp.ts';
 import { registerAwsJson } from './protocols/awsjson/dispatcher.ts';
 import { verifiedPermissions } from './protocols/awsjson/verified-permissions.ts';
+import { type AdminCredentials, registerCerbosAdmin } from './protocols/cerbos/admin-routes.ts';
+import { registerCerbos } from './protocols/cerbos/routes.ts';
 
 export interface ServerOptions {
   credentials: Array<{ accessKeyId: string; secretAccessKey: string }>;
   logLevel?: string;
   /** Trust X-Forwarded-* from a proxy in front (for client IPs and https detection). */
   trustProxy?: boolean;
+  /** Basic-auth credentials of the Cerbos Admin API; without them it refuses every call. */
+  cerbosAdmin?: AdminCredentials;
+  /** Cerbos checks build every principal from the request's token. */
+  cerbosRequireTokenPrincipal?: boolean;
 }
 
 /** Builds the HTTP face of a Tessera: mounts the protocol adapters, nothing else. */
@@ -31,6 +37,8 @@ export async function buildServer(t: Tessera, o: ServerOptions): Promise<Fastify
   await registerAwsJson(app, { services: [cognitoIdentityProvider(t.userPools, t.region), verifiedPermissions(t.policyStores, (poolId) => t.tokens.issuer(poolId), t.clientTokens, t.clock)], region: t.region, clock: t.clock, credentials: o.credentials });
   await registerJwks(app, t);
   await registerOAuth(app, t);
+  await registerCerbos(app, { pdp: t.cerbos, random: t.random, requireTokenPrincipal: o.cerbosRequireTokenPrincipal ?? false });
+  await registerCerbosAdmin(app, t.cerbos, o.cerbosAdmin);
   app.get('/health', async () => ({ status: 'ok' }));
   return app;
 }

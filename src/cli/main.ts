@@ -3,12 +3,28 @@ import { createTessera } from '../app.ts';
 import { applyConfig } from '../config/apply.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { ConfigFile } from '../config/schema.ts';
+import { dirname, resolve } from 'node:path';
+import type { Tessera } from '../app.ts';
+import { PolicyLoadError } from '../authz/cerbos/policy-documents.ts';
+import { watchPolicyDirectory } from '../authz/cerbos/policy-directory.ts';
 import { buildServer } from '../server.ts';
 
 const DEMO_CONFIG = new URL('../config/demo.yaml', import.meta.url).pathname;
 
 function dbUrl(value: string): string {
   return value.startsWith('postgres') || value.startsWith('sqlite:') ? value : `sqlite:${value}`;
+}
+
+/** Loads and watches the Cerbos policy directory; a set that does not compile stops the start. */
+async function loadCerbosPolicies(t: Tessera, dir: string, log: { info(m: string): void; error(m: string): void }) {
+  try {
+    return await watchPolicyDirectory(t.cerbos, dir, log);
+  } catch (e) {
+    if (!(e instanceof PolicyLoadError)) throw e;
+    console.error(`tessera: the Cerbos policies in ${dir} do not compile:\n${e.message}`);
+    await t.close();
+    process.exit(2);
+  }
 }
 
 const program = new Command('tessera').description('Self-hosted identity and authorization server').showHelpAfterError();
@@ -25,7 +41,8 @@ program
   .addOption(new Option('--issuer-style <style>', 'iss claim form').choices(['tessera', 'aws']).default('tessera'))
   .option('--demo', 'apply the built-in demo data (the seed scenarios)')
   .option('--log-level <level>', 'pino log level', 'info')
-  .action(async (o: { port: string; host: string; db: string; config?: string; publicUrl?: string; region: string; issuerStyle: 'tessera' | 'aws'; demo?: boolean; logLevel: string }) => {
+  .option('--cerbos-policies <dir>', 'a directory of Cerbos policies to load and watch')
+  .action(async (o: { port: string; host: string; db: string; config?: string; publicUrl?: string; region: string; issuerStyle: 'tessera' | 'aws'; demo?: boolean; logLevel: string; cerbosPolicies?: string }) => {
     const file: ConfigFile | undefined = o.config ? loadConfigFile(o.config) : undefined;
     const port = Number(o.port);
     const region = file?.region ?? o.region;
@@ -42,14 +59,27 @@ program
       credentials.push({ accessKeyId: 'test', secretAccessKey: 'test' });
       console.warn('\n  WARNING: demo mode accepts the admin access key "test" with secret "test". Never expose this server.\n');
     }
-    const t = await createTessera({ db: dbUrl(o.db), region, publicUrl, issuerStyle: file?.issuerStyle ?? o.issuerStyle, ...(file?.smtp && { smtp: file.smtp }) });
-    const app = await buildServer(t, { credentials, logLevel: o.logLevel });
+    const cerbos = file?.cerbos;
+    const cerbosAdmin =
+      process.env.TESSERA_CERBOS_ADMIN_USER && process.env.TESSERA_CERBOS_ADMIN_PASSWORD ? { username: process.env.TESSERA_CERBOS_ADMIN_USER, password: process.env.TESSERA_CERBOS_ADMIN_PASSWORD } : cerbos?.admin;
+    const policiesDir = o.cerbosPolicies ?? (cerbos?.policies && resolve(dirname(o.config!), cerbos.policies));
+    const t = await createTessera({
+      db: dbUrl(o.db),
+      region,
+      publicUrl,
+      issuerStyle: file?.issuerStyle ?? o.issuerStyle,
+      ...(file?.smtp && { smtp: file.smtp }),
+      ...(cerbos && { cerbos: { ...(cerbos.requireTokenPrincipal && { requireTokenPrincipal: true }), ...(cerbos.globals && { globals: cerbos.globals }) } }),
+    });
+    const app = await buildServer(t, { credentials, logLevel: o.logLevel, ...(cerbosAdmin && { cerbosAdmin }), ...(cerbos?.requireTokenPrincipal && { cerbosRequireTokenPrincipal: true }) });
     if (o.demo) await applyConfig(t, loadConfigFile(DEMO_CONFIG));
     if (file) await applyConfig(t, file);
+    const policies = policiesDir ? await loadCerbosPolicies(t, policiesDir, app.log) : undefined;
     const pruning = setInterval(() => t.prune().catch((err: unknown) => app.log.warn({ err }, 'pruning expired records failed')), 3600_000);
     pruning.unref();
     const stop = async () => {
       clearInterval(pruning);
+      policies?.close();
       await app.close();
       await t.close();
       process.exit(0);

@@ -96,6 +96,19 @@ export const ConfigFile = z.object({
     .optional(),
   userPools: z.array(PoolSpec).default([]),
   policyStores: z.array(PolicyStoreSpec).default([]),
+  cerbos: z
+    .object({
+      /** A directory of Cerbos policies, relative to this file; loaded at start and watched. */
+      policies: z.string().min(1).optional(),
+      /** Basic-auth credentials of the Admin API (`/admin/policy`); without them it refuses every call. */
+      admin: z.object({ username: z.string().min(1), password: z.string().min(12) }).strict().optional(),
+      /** Build every principal from the request's token (`auxData.jwt`), never from the request body. */
+      requireTokenPrincipal: z.boolean().optional(),
+      /** Values conditions read as `globals` / `G`. */
+      globals: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict()
+    .optional(),
 });
 
 export type ConfigFile = z.infer<typeof ConfigFile>;

@@ -2,12 +2,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import * as userPools from './migrations/001-user-pools.ts';
 import * as oauth from './migrations/002-oauth.ts';
 import * as cedar from './migrations/003-cedar.ts';
+import * as cerbos from './migrations/004-cerbos.ts';
 
 /** Numbered migrations, in order. A new schema change is a new file and one line here. */
 const migrations: Record<string, Migration> = {
   '001-user-pools': userPools,
   '002-oauth': oauth,
   '003-cedar': cedar,
+  '004-cerbos': cerbos,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

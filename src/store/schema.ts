@@ -25,6 +25,8 @@ export interface Database {
   identity_sources: IdentitySourceTable;
   decision_log: DecisionLogTable;
   client_tokens: ClientTokenTable;
+  cerbos_policies: CerbosPolicyTable;
+  cerbos_policy_set: CerbosPolicySetTable;
 }
 
 export interface UserPoolTable {
@@ -259,4 +261,18 @@ export interface ClientTokenTable {
   request_hash: string;
   response: string | null;
   created_at: number;
+}
+
+export interface CerbosPolicyTable {
+  id: string;
+  definition: string;
+  source: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CerbosPolicySetTable {
+  id: number;
+  version: number;
 }

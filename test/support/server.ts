@@ -2,6 +2,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { VerifiedPermissionsClient } from '@aws-sdk/client-verifiedpermissions';
 import type { FastifyInstance } from 'fastify';
 import { createTessera, type Tessera } from '../../src/app.ts';
+import type { AdminCredentials } from '../../src/protocols/cerbos/admin-routes.ts';
 import { buildServer } from '../../src/server.ts';
 import type { Clock } from '../../src/util/clock.ts';
 import { type Backend, freshDatabase } from './databases.ts';
@@ -24,10 +25,27 @@ export interface TestServer {
 }
 
 /** A real Tessera on a random port, on a fresh database of the given backend. */
-export async function startTestServer(opts: { backend?: Backend; clock?: Clock; dbUrl?: string } = {}): Promise<TestServer> {
+export interface TestCerbosOptions {
+  /** A Cerbos policy directory to load (not watched). */
+  policiesDir?: string;
+  admin?: AdminCredentials;
+  requireTokenPrincipal?: boolean;
+  globals?: Record<string, unknown>;
+}
+
+export async function startTestServer(opts: { backend?: Backend; clock?: Clock; dbUrl?: string; cerbos?: TestCerbosOptions } = {}): Promise<TestServer> {
   const fresh = opts.dbUrl ? { url: opts.dbUrl, drop: async () => {} } : await freshDatabase(opts.backend ?? 'sqlite');
-  const tessera = await createTessera({ db: fresh.url, region: REGION, publicUrl: 'http://127.0.0.1', issuerStyle: 'tessera', ...(opts.clock && { clock: opts.clock }) });
-  const app = await buildServer(tessera, { credentials: [ADMIN_CREDENTIALS], logLevel: 'warn' });
+  const c = opts.cerbos;
+  const tessera = await createTessera({
+    db: fresh.url,
+    region: REGION,
+    publicUrl: 'http://127.0.0.1',
+    issuerStyle: 'tessera',
+    ...(opts.clock && { clock: opts.clock }),
+    ...(c && { cerbos: { ...(c.requireTokenPrincipal && { requireTokenPrincipal: true }), ...(c.globals && { globals: c.globals }) } }),
+  });
+  if (c?.policiesDir) await tessera.cerbos.loadDirectory(c.policiesDir);
+  const app = await buildServer(tessera, { credentials: [ADMIN_CREDENTIALS], logLevel: 'warn', ...(c?.admin && { cerbosAdmin: c.admin }), ...(c?.requireTokenPrincipal && { cerbosRequireTokenPrincipal: true }) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

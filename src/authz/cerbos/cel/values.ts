@@ -1,0 +1,42 @@
+import type { CelInput, CelValue } from '@bufbuild/cel';
+import { isCelList, isCelMap, isCelUint } from '@bufbuild/cel';
+import { DurationSchema, TimestampSchema, type Duration, type Timestamp, timestampDate } from '@bufbuild/protobuf/wkt';
+import { isMessage } from '@bufbuild/protobuf';
+
+/**
+ * JSON values (attributes, constants, claims) as CEL sees them. Cerbos receives attributes as
+ * protobuf `Value`s, so every JSON number is a double, as it is here.
+ */
+export function toCel(value: unknown): CelInput {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return value.map(toCel);
+  if (typeof value === 'object') {
+    const m = new Map<string, CelInput>();
+    for (const [k, v] of Object.entries(value)) m.set(k, toCel(v));
+    return m;
+  }
+  return value as CelInput;
+}
+
+/** A CEL result as JSON, the way Cerbos renders outputs (`structpb.Value`). */
+export function fromCel(value: CelValue): unknown {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (isCelUint(value)) return Number(value.value);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (isCelList(value)) return [...value].map(fromCel);
+  if (isCelMap(value)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of value) o[String(isCelUint(k) ? k.value : k)] = fromCel(v);
+    return o;
+  }
+  const message = (value as { message?: unknown }).message;
+  if (isMessage(message, TimestampSchema)) return timestampDate(message as Timestamp).toISOString().replace('.000Z', 'Z');
+  if (isMessage(message, DurationSchema)) {
+    const d = message as Duration;
+    const seconds = Number(d.seconds) + d.nanos / 1e9;
+    return `${seconds}s`;
+  }
+  throw new Error(`cannot render a value of type ${typeof value} as JSON`);
+}
