@@ -7,6 +7,7 @@ import type { Clock } from '../../util/clock.ts';
 import type { DecisionLog } from '../decisions/decision-log.ts';
 import { compilePolicies, policyIdOf } from './compiler.ts';
 import { type CheckInput, type CheckOutput, type CheckPrincipal, type CheckResource, type EngineOptions, check } from './engine.ts';
+import { type PlanInput, type PlanOutput, planResources } from './planner.ts';
 import { CerbosError, invalidArgument } from './errors.ts';
 import { POLICY_DOCUMENT, type ParsedPolicy, type PolicyDocument, PolicyLoadError, parsePolicySource } from './policy-documents.ts';
 import type { PolicyTable } from './policy-table.ts';
@@ -78,6 +79,14 @@ export class CerbosPdp {
       return { resource, output };
     });
     return { principal, results };
+  }
+
+  /** PlanResources: the filter over resource attributes that selects what the principal may act on. */
+  async planResources(req: Omit<PlanInput, 'auxData'> & { auxData?: { jwt?: { token: string } } }): Promise<PlanOutput & { principal: CheckPrincipal }> {
+    const principal = await this.principalOf({ principal: req.principal, resources: [], ...(req.auxData && { auxData: req.auxData }) });
+    const jwt = req.auxData?.jwt ? await this.claims(req.auxData.jwt.token) : undefined;
+    const out = planResources(await this.table(), { principal, resource: req.resource, actions: req.actions, ...(jwt && { auxData: { jwt } }) }, this.engineOptions);
+    return { ...out, principal };
   }
 
   /** The compiled policy set, for the planner and the test runner. */

@@ -22,11 +22,17 @@ type Json = Record<string, unknown>;
 class Reader {
   readonly violations: Violation[] = [];
 
+  /** A message: protobuf JSON accepts each field by its JSON name or its proto (snake_case) name. */
   object(v: unknown, path: string, fields: string[]): Json | undefined {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'object' || Array.isArray(v)) throw syntax(`invalid value for message field ${path}`);
-    for (const k of Object.keys(v)) if (!fields.includes(k)) throw syntax(`unknown field "${k}"`);
-    return v as Json;
+    const out: Json = {};
+    for (const [k, value] of Object.entries(v)) {
+      const name = fields.includes(k) ? k : k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      if (!fields.includes(name)) throw syntax(`unknown field "${k}"`);
+      out[name] = value;
+    }
+    return out;
   }
 
   string(v: unknown, field: string): string {
@@ -74,8 +80,9 @@ class Reader {
   finish(): void {
     const v = this.violations;
     if (!v.length) return;
-    const message = v.length === 1 ? `validation error: ${v[0]!.path}: ${v[0]!.message}` : `validation errors:\n${v.map((x) => ` - ${x.path}: ${x.message}`).join('\n')}`;
-    throw new CerbosError(3, message, [{ '@type': 'type.googleapis.com/buf.validate.Violations', violations: v.map((x) => ({ field: { elements: fieldElements(x.path) }, ruleId: x.ruleId, message: x.message })) }]);
+    const line = (x: Violation) => (x.path ? `${x.path}: ${x.message}` : x.message);
+    const message = v.length === 1 ? `validation error: ${line(v[0]!)}` : `validation errors:\n${v.map((x) => ` - ${line(x)}`).join('\n')}`;
+    throw new CerbosError(3, message, [{ '@type': 'type.googleapis.com/buf.validate.Violations', violations: v.map((x) => ({ ...(x.path && { field: { elements: fieldElements(x.path) } }), ruleId: x.ruleId, message: x.message })) }]);
   }
 }
 
@@ -193,4 +200,101 @@ function writeResult(resource: CheckResource, output: CheckOutput, includeMeta: 
     ...(includeMeta && { meta: { actions: meta, ...(output.effectiveDerivedRoles.length && { effectiveDerivedRoles: output.effectiveDerivedRoles }) } }),
     ...(output.outputs.length && { outputs: output.outputs.map((o) => ({ src: o.src, action: o.action, ...(o.error !== undefined ? { error: o.error } : { val: o.val }) })) }),
   };
+}
+
+export interface WirePlanRequest {
+  requestId: string;
+  includeMeta: boolean;
+  /** Whether the deprecated single `action` field was used; the answer then uses it too. */
+  singleAction: boolean;
+  actions: string[];
+  principal: CheckPrincipal;
+  resource: { kind: string; attr: Record<string, unknown>; policyVersion?: string; scope?: string };
+  auxData?: { jwt?: { token: string } };
+}
+
+export function readPlanResources(body: unknown, tokenMode: (hasToken: boolean) => boolean): WirePlanRequest {
+  const r = new Reader();
+  const b = r.object(body, 'request', ['requestId', 'action', 'actions', 'principal', 'resource', 'auxData', 'includeMeta']) ?? {};
+  const requestId = r.string(b.requestId, 'request_id');
+  const includeMeta = r.bool(b.includeMeta, 'include_meta');
+  const action = r.string(b.action, 'action');
+  let actions = r.strings(b.actions, 'actions');
+  const auxData = readAuxData(r, b.auxData);
+  const principal = readPrincipal(r, b.principal, tokenMode(!!auxData?.jwt));
+  const o = r.object(b.resource, 'resource', ['kind', 'attr', 'policyVersion', 'scope']);
+  if (!o) r.required(undefined, 'resource');
+  const resource = { kind: r.string(o?.kind, 'kind'), attr: r.attr(o?.attr, 'resource.attr') } as WirePlanRequest['resource'];
+  const policyVersion = r.string(o?.policyVersion, 'policy_version');
+  const scope = r.string(o?.scope, 'scope');
+  if (policyVersion) resource.policyVersion = policyVersion;
+  if (scope) resource.scope = scope;
+  if (o) r.required(resource.kind, 'resource.kind');
+  r.pattern(policyVersion, VERSION, 'resource.policy_version', '^[\\w]*$');
+  r.pattern(scope, SCOPE, 'resource.scope', SCOPE_SHOWN);
+  if (action && actions.length) r.violations.push({ path: '', ruleId: 'exclusiveFieldsActionOrActions', message: "Exactly one of 'action' or 'actions' field must be set" });
+  else if (action) actions = [action];
+  if (!action && !actions.length) r.violations.push({ path: '', ruleId: 'exclusiveFieldsActionOrActions', message: "Exactly one of 'action' or 'actions' field must be set" });
+  r.uniqueNonEmpty(actions, 'actions');
+  if (actions.length > 20) r.violate('actions', 'repeated.max_items', 'must contain no more than 20 item(s)');
+  r.finish();
+  return { requestId, includeMeta, singleAction: !!action, actions, principal: principal!, resource, ...(auxData && { auxData }) };
+}
+
+export function writePlanResources(req: WirePlanRequest, out: { filter: unknown; filterDebug: string; matchedScopes: Record<string, string> }, callId: string): Json {
+  return {
+    ...(req.requestId && { requestId: req.requestId }),
+    ...(req.singleAction ? { action: req.actions[0] } : { actions: req.actions }),
+    resourceKind: req.resource.kind,
+    ...(req.resource.policyVersion && { policyVersion: req.resource.policyVersion }),
+    filter: out.filter,
+    ...(req.includeMeta && { meta: { filterDebug: out.filterDebug, ...(req.singleAction ? {} : { matchedScopes: out.matchedScopes }) } }),
+    cerbosCallId: callId,
+  };
+}
+
+/** CheckResourceSet (`POST /api/check`), deprecated since Cerbos 0.16 but still served. */
+export function readCheckResourceSet(body: unknown, tokenMode: (hasToken: boolean) => boolean): WireCheckRequest & { instanceIds: string[] } {
+  const r = new Reader();
+  const b = r.object(body, 'request', ['requestId', 'actions', 'principal', 'resource', 'includeMeta', 'auxData']) ?? {};
+  const requestId = r.string(b.requestId, 'request_id');
+  const includeMeta = r.bool(b.includeMeta, 'include_meta');
+  const actions = r.strings(b.actions, 'actions');
+  const auxData = readAuxData(r, b.auxData);
+  const principal = readPrincipal(r, b.principal, tokenMode(!!auxData?.jwt));
+  const o = r.object(b.resource, 'resource', ['kind', 'policyVersion', 'instances', 'scope']) ?? {};
+  const kind = r.string(o.kind, 'kind');
+  const policyVersion = r.string(o.policyVersion, 'policy_version');
+  const scope = r.string(o.scope, 'scope');
+  if (o.instances !== undefined && o.instances !== null && (typeof o.instances !== 'object' || Array.isArray(o.instances))) throw syntax('invalid value for map field instances');
+  const instances = (o.instances ?? {}) as Json;
+  r.required(actions, 'actions');
+  r.uniqueNonEmpty(actions, 'actions');
+  r.required(kind, 'resource.kind');
+  if (!Object.keys(instances).length) r.required(undefined, 'resource.instances');
+  r.finish();
+  const ids = Object.keys(instances);
+  if (ids.length > LIMITS.resources) throw new CerbosError(3, `number of resources in batch (${ids.length}) exceeds configured limit (${LIMITS.resources})`);
+  if (actions.length > LIMITS.actions) throw new CerbosError(3, `number of actions (${actions.length}) exceeds configured limit (${LIMITS.actions})`);
+  const resources = ids.map((id) => {
+    const inst = r.object(instances[id], `instances[${id}]`, ['attr']) ?? {};
+    return { actions, resource: { kind, id, attr: r.attr(inst.attr, 'attr'), ...(policyVersion && { policyVersion }), ...(scope && { scope }) } };
+  });
+  return { requestId, includeMeta, principal: principal!, resources, instanceIds: ids, ...(auxData && { auxData }) };
+}
+
+export function writeCheckResourceSet(req: WireCheckRequest, result: CheckResourcesResult): Json {
+  const instances: Record<string, Json> = {};
+  const meta: Record<string, Json> = {};
+  for (const { resource, output } of result.results) {
+    const actions: Record<string, string> = {};
+    const effects: Record<string, Json> = {};
+    for (const [a, e] of output.actions) {
+      actions[a] = e.effect;
+      effects[a] = { ...(e.policy && { matchedPolicy: e.policy }), ...(e.scope && { matchedScope: e.scope }) };
+    }
+    instances[resource.id] = { actions };
+    meta[resource.id] = { actions: effects, ...(output.effectiveDerivedRoles.length && { effectiveDerivedRoles: output.effectiveDerivedRoles }) };
+  }
+  return { ...(req.requestId && { requestId: req.requestId }), resourceInstances: instances, ...(req.includeMeta && { meta: { resourceInstances: meta } }) };
 }

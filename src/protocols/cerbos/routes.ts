@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CerbosPdp } from '../../authz/cerbos/pdp.ts';
 import { CerbosError } from '../../authz/cerbos/errors.ts';
 import type { Random } from '../../util/random.ts';
-import { readCheckResources, writeCheckResources } from './check-wire.ts';
+import { readCheckResourceSet, readCheckResources, readPlanResources, writeCheckResourceSet, writeCheckResources, writePlanResources } from './check-wire.ts';
 import { sendCerbosError } from './errors.ts';
 
 /** The Cerbos PDP version whose API and decisions Tessera reproduces. */
@@ -39,22 +39,62 @@ export async function registerCerbos(app: FastifyInstance, o: CerbosRoutesOption
       return writeCheckResources(request, result, callId(o.random));
     }));
 
+    scope.post('/api/check', handle(async (req) => {
+      const request = readCheckResourceSet(parseBody(req.body), (hasToken) => hasToken || o.requireTokenPrincipal);
+      return writeCheckResourceSet(request, await o.pdp.checkResources(request));
+    }));
+
+    scope.post('/api/plan/resources', handle(async (req) => {
+      const request = readPlanResources(parseBody(req.body), (hasToken) => hasToken || o.requireTokenPrincipal);
+      const out = await o.pdp.planResources(request);
+      return writePlanResources(request, out, callId(o.random));
+    }));
+
+    scope.post('/api/check_resource_batch', handle(async (req) => {
+      const request = readCheckResources(parseBody(req.body), (hasToken) => hasToken || o.requireTokenPrincipal);
+      const result = await o.pdp.checkResources(request);
+      return {
+        ...(request.requestId && { requestId: request.requestId }),
+        results: result.results.map(({ resource, output }) => ({ resourceId: resource.id, actions: Object.fromEntries([...output.actions].map(([a, e]) => [a, e.effect])) })),
+      };
+    }));
+
     scope.get('/api/server_info', handle(async () => ({ version: CERBOS_COMPATIBLE_VERSION })));
     scope.get('/_cerbos/health', handle(async (req) => {
       const service = (req.query as { service?: string }).service;
       if (service && service !== 'cerbos.svc.v1.CerbosService') throw new CerbosError(5, 'unknown service');
       return { status: 'SERVING' };
     }));
+
+    // Cerbos' gateway answers a known path with the wrong method 501, and an unknown API path 404.
+    const notAllowed = handle(async () => {
+      throw new CerbosError(12, 'Method Not Allowed');
+    });
+    for (const path of ['/api/check/resources', '/api/check', '/api/check_resource_batch', '/api/plan/resources']) scope.get(path, notAllowed);
+    for (const path of ['/api/server_info', '/_cerbos/health']) scope.post(path, notAllowed);
+    scope.all('/api/*', handle(async () => {
+      throw new CerbosError(5, 'Not Found');
+    }));
   });
 }
 
+/**
+ * A request body as Cerbos' gateway decodes it: JSON whatever the content type, an empty body as
+ * `{}`, and anything after the first value ignored.
+ */
 export function parseBody(body: unknown): unknown {
-  if (typeof body !== 'string' || body.trim() === '') throw new CerbosError(3, 'unexpected EOF');
+  const text = typeof body === 'string' ? body : '';
+  if (text.trim() === '') return {};
+  let value: unknown;
   try {
-    return JSON.parse(body);
+    value = JSON.parse(text);
   } catch (e) {
-    throw new CerbosError(3, (e as Error).message);
+    const at = /after JSON at position (\d+)/.exec((e as Error).message);
+    if (!at) throw new CerbosError(3, (e as Error).message);
+    value = JSON.parse(text.slice(0, Number(at[1])));
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CerbosError(3, `proto: syntax error (line 1:1): unexpected token ${Array.isArray(value) ? '[' : JSON.stringify(value)}`);
+  return value;
 }
 
 /** Cerbos call ids are ULIDs: 26 Crockford base32 characters, time first. */

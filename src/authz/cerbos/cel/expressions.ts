@@ -1,4 +1,5 @@
 import { type CelEnv, type CelInput, type CelResult, CelScalar, celEnv, isCelError, parse, plan } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
 import type { Expr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 import { cerbosFunctions } from './functions.ts';
 
@@ -21,7 +22,8 @@ let sharedEnv: CelEnv | undefined;
 export function cerbosCelEnv(): CelEnv {
   sharedEnv ??= celEnv({
     variables: Object.fromEntries(CEL_VARIABLES.map((v) => [v, CelScalar.DYN])),
-    funcs: cerbosFunctions(() => evaluationClock.nowMs),
+    // cel-go's strings extension, which Cerbos enables, then Cerbos' own functions.
+    funcs: [...strings, ...cerbosFunctions(() => evaluationClock.nowMs)],
   });
   return sharedEnv;
 }

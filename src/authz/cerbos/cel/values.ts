@@ -22,7 +22,8 @@ export function toCel(value: unknown): CelInput {
 export function fromCel(value: CelValue): unknown {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
   if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
+  // Like cel-go's conversion to a protobuf Value: an integer a double cannot hold exactly becomes text.
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (isCelUint(value)) return Number(value.value);
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (isCelList(value)) return [...value].map(fromCel);

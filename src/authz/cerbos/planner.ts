@@ -1,0 +1,169 @@
+import type { CelInput } from '@bufbuild/cel';
+import { isCelError } from '@bufbuild/cel';
+import type { Expr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
+import { type CelBindings, evaluationClock } from './cel/expressions.ts';
+import { type PlanKnowledge, type PlanOperand, planDebug, residual } from './cel/residual.ts';
+import { toCel } from './cel/values.ts';
+import type { CheckPrincipal, EngineOptions } from './engine.ts';
+import type { CompiledCondition, Params, PolicyKind, PolicyTable, RuleRow } from './policy-table.ts';
+import { sanitize } from './policy-table.ts';
+
+export interface PlanInput {
+  principal: CheckPrincipal;
+  resource: { kind: string; attr: Record<string, unknown>; policyVersion?: string; scope?: string };
+  actions: string[];
+  auxData?: { jwt?: Record<string, unknown> };
+}
+
+export type PlanFilter = { kind: 'KIND_ALWAYS_ALLOWED' } | { kind: 'KIND_ALWAYS_DENIED' } | { kind: 'KIND_CONDITIONAL'; condition: PlanOperand };
+
+export interface PlanOutput {
+  filter: PlanFilter;
+  filterDebug: string;
+  matchedScopes: Record<string, string>;
+}
+
+/** A condition while planning: decided, or a residual on the resource. */
+type Cond = boolean | PlanOperand;
+
+const and = (parts: Cond[]): Cond => {
+  if (parts.includes(false)) return false;
+  const rest = parts.filter((p): p is PlanOperand => p !== true);
+  return rest.length === 0 ? true : rest.length === 1 ? rest[0]! : { expression: { operator: 'and', operands: rest } };
+};
+const or = (parts: Cond[]): Cond => {
+  if (parts.includes(true)) return true;
+  const rest = parts.filter((p): p is PlanOperand => p !== false);
+  return rest.length === 0 ? false : rest.length === 1 ? rest[0]! : { expression: { operator: 'or', operands: rest } };
+};
+const not = (c: Cond): Cond => {
+  if (typeof c === 'boolean') return !c;
+  if ('expression' in c && c.expression.operator === 'not') return c.expression.operands[0]!;
+  return { expression: { operator: 'not', operands: [c] } };
+};
+
+/**
+ * PlanResources: which resources of a kind the principal may act on, as a filter over resource
+ * attributes. Each action's answer is the check algorithm written as a formula (a DENY in a scope
+ * wins, an ALLOW ends the scope chain, any role's ALLOW wins, principal policies first), with every
+ * condition partially evaluated against what the request tells.
+ */
+export function planResources(table: PolicyTable, input: PlanInput, options: EngineOptions): PlanOutput {
+  evaluationClock.nowMs = options.now();
+  const { principal, resource } = input;
+  const principalScope = trim(principal.scope || options.defaultScope);
+  const principalVersion = principal.policyVersion || options.defaultPolicyVersion;
+  const resourceScope = trim(resource.scope || options.defaultScope);
+  const resourceVersion = resource.policyVersion || options.defaultPolicyVersion;
+  const kind = sanitize(resource.kind);
+  const principalChain = table.scopeChain('principal', principalScope, principal.id, principalVersion, options.lenientScopeSearch);
+  const resourceChain = table.scopeChain('resource', resourceScope, resource.kind, resourceVersion, options.lenientScopeSearch);
+  const principalExists = principalChain.scopes.length > 0 && table.principalPolicyExists(principalVersion, principalChain.scopes);
+  const resourceExists = resourceChain.scopes.length > 0 && table.resourcePolicyExists(resourceVersion, kind, resourceChain.scopes);
+  const knowledge = new Knowledge(input, options);
+
+  const matchedScopes: Record<string, string> = {};
+  const perAction: Cond[] = [];
+  let anyRow = false;
+  for (const action of input.actions) {
+    // Cerbos reports the least specific scope whose rules take part; none means no policy matched.
+    let scopeOfMatch: string | undefined;
+    const chainFormula = (pt: PolicyKind, scopes: string[], role: string, fallback: Cond): Cond => {
+      let result = fallback;
+      for (const scope of [...scopes].reverse()) {
+        const rows = table.query(pt, resourceVersion, kind, scope, action, role, pt === 'principal' ? principal.id : '');
+        const overrides = table.permissionsOf(scope) === 'SCOPE_PERMISSIONS_OVERRIDE_PARENT';
+        const denyRows = rows.filter((r) => r.effect === 'EFFECT_DENY');
+        const allowRows = overrides ? rows.filter((r) => r.effect === 'EFFECT_ALLOW') : [];
+        if ((denyRows.length || allowRows.length) && scopeOfMatch === undefined) scopeOfMatch = scope;
+        const denies = or(denyRows.map((r) => knowledge.rowCondition(r)));
+        const allows = or(allowRows.map((r) => knowledge.rowCondition(r)));
+        result = and([not(denies), or([allows, result])]);
+      }
+      return result;
+    };
+    const resourceResult = resourceExists ? or(principal.roles.map((role) => chainFormula('resource', resourceChain.scopes, role, false))) : false;
+    const result = principalExists && principal.roles.length ? chainFormula('principal', principalChain.scopes, principal.roles[0]!, resourceResult) : resourceResult;
+    if (scopeOfMatch !== undefined) anyRow = true;
+    matchedScopes[action] = scopeOfMatch ?? '';
+    perAction.push(result);
+  }
+  const combined = and(perAction);
+  const filter: PlanFilter = combined === true ? { kind: 'KIND_ALWAYS_ALLOWED' } : combined === false ? { kind: 'KIND_ALWAYS_DENIED' } : { kind: 'KIND_CONDITIONAL', condition: combined };
+  const filterDebug = !anyRow ? 'NO_MATCH' : typeof combined === 'boolean' ? `(${combined})` : planDebug(combined);
+  return { filter, filterDebug, matchedScopes };
+}
+
+function trim(scope: string): string {
+  return scope.startsWith('.') ? scope.slice(1) : scope;
+}
+
+/** The request's known values, per set of constants and variables. */
+class Knowledge {
+  private readonly base: Omit<CelBindings, 'C' | 'constants' | 'V' | 'variables'>;
+  private readonly knownAttrs: Set<string>;
+  private readonly perParams = new Map<string, PlanKnowledge>();
+
+  constructor(input: PlanInput, options: EngineOptions) {
+    const p = input.principal;
+    const r = input.resource;
+    const principal = new Map<string, CelInput>([
+      ['id', p.id],
+      ['roles', p.roles],
+      ['attr', toCel(p.attr)],
+      ['policyVersion', p.policyVersion ?? ''],
+      ['scope', trim(p.scope ?? '')],
+    ]);
+    const resource = new Map<string, CelInput>([
+      ['kind', r.kind],
+      ['id', ''],
+      ['attr', toCel(r.attr)],
+      ['policyVersion', r.policyVersion ?? ''],
+      ['scope', trim(r.scope ?? '')],
+    ]);
+    const request = new Map<string, CelInput>([
+      ['principal', principal],
+      ['resource', resource],
+      ['auxData', new Map([['jwt', toCel(input.auxData?.jwt ?? {})]])],
+    ]);
+    const globals = toCel(options.globals);
+    this.base = { request, P: principal, R: resource, runtime: new Map([['effectiveDerivedRoles', []]]), G: globals, globals };
+    this.knownAttrs = new Set(Object.keys(r.attr));
+  }
+
+  rowCondition(row: RuleRow): boolean | PlanOperand {
+    const rule = this.condition(row.condition, row.params);
+    if (!row.derivedRole) return rule;
+    return and([this.condition(row.derivedRole.condition, row.derivedRole.params), rule]);
+  }
+
+  private condition(c: CompiledCondition | undefined, params: Params): boolean | PlanOperand {
+    if (!c) return true;
+    if ('expr' in c) {
+      const r = residual(c.expr.expr, this.knowledge(params));
+      if ('unknown' in r) return r.unknown;
+      // An error, or a value that is not a bool, does not satisfy a condition.
+      return !isCelError(r.known) && r.known === true;
+    }
+    if ('all' in c) return and(c.all.map((x) => this.condition(x, params)));
+    if ('any' in c) return or(c.any.map((x) => this.condition(x, params)));
+    return not(or(c.none.map((x) => this.condition(x, params))));
+  }
+
+  private knowledge(params: Params): PlanKnowledge {
+    let k = this.perParams.get(params.key);
+    if (!k) {
+      const constants = params.constants as Map<string, CelInput>;
+      const variables = new Map<string, CelInput>();
+      const variableExprs = new Map<string, Expr>(params.variables.map((v) => [v.name, v.expr.expr]));
+      k = { bindings: { ...this.base, C: constants, constants, V: variables, variables }, knownResourceAttrs: this.knownAttrs, variableExprs };
+      // Variables that do not read the resource are computed once, in order.
+      for (const v of params.variables) {
+        const r = residual(v.expr.expr, k);
+        if ('known' in r && !isCelError(r.known)) variables.set(v.name, r.known as CelInput);
+      }
+      this.perParams.set(params.key, k);
+    }
+    return k;
+  }
+}
