@@ -93,6 +93,17 @@ program
   });
 
 program
+  .command('test')
+  .description('compile Cerbos policies and run their *_test.yaml suites, as `cerbos compile` does')
+  .argument('<dir>', 'the policy directory')
+  .action(async (dir: string) => {
+    const { formatTestRun, runPolicyTests } = await import('../authz/cerbos/policy-tests.ts');
+    const { text, exitCode } = formatTestRun(await runPolicyTests(dir));
+    console.log(text);
+    process.exit(exitCode);
+  });
+
+program
   .command('apply')
   .description('make the database match a declarative config file')
   .requiredOption('-f, --file <file>', 'YAML config file')

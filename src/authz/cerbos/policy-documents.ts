@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, type Document } from 'yaml';
 import { z } from 'zod';
 
 /**
@@ -130,10 +130,10 @@ export function parsePolicySource(file: string, text: string): ParsedPolicy[] {
   const problems: PolicyProblem[] = [];
   for (const doc of docs) {
     if (doc.errors.length) {
-      for (const e of doc.errors) {
-        const pos = lines.linePos(e.pos[0]);
-        problems.push({ file, position: { line: pos.line, column: pos.col, path: '' }, message: `invalid YAML: ${e.message.split('\n')[0]}` });
-      }
+      // Later errors are usually echoes of the first.
+      const e = doc.errors[0]!;
+      const pos = lines.linePos(e.pos[0]);
+      problems.push({ file, position: { line: pos.line, column: pos.col, path: '' }, message: `invalid YAML: ${e.message.split('\n')[0]}` });
       continue;
     }
     if (doc.contents === null) continue;
@@ -142,7 +142,9 @@ export function parsePolicySource(file: string, text: string): ParsedPolicy[] {
     if (!parsed.success) {
       for (const issue of simplestIssues(parsed.error.issues)) {
         const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-        problems.push({ file, position: positionOf(path) ?? positionOf([]), message: `${path.join('.') || 'policy'}: ${issue.message}` });
+        if (issue.code === 'unrecognized_keys') {
+          for (const key of issue.keys) problems.push({ file, position: keyPosition(doc, lines, path, key) ?? positionOf(path), message: `unknown field "${key}"` });
+        } else problems.push({ file, position: positionOf(path) ?? positionOf([]), message: `${path.join('.') || 'policy'}: ${issue.message}` });
       }
       continue;
     }
@@ -166,6 +168,16 @@ function simplestIssues(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
 
 function depth(issues: z.core.$ZodIssue[]): number {
   return Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'unrecognized_keys' ? 0 : 1)));
+}
+
+function keyPosition(doc: Document, lines: LineCounter, path: Array<string | number>, key: string): SourcePosition | undefined {
+  const parent = path.length ? doc.getIn(path, true) : doc.contents;
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === key);
+  const range = isNode(pair?.key) ? pair.key.range : undefined;
+  if (!range) return undefined;
+  const pos = lines.linePos(range[0]);
+  return { line: pos.line, column: pos.col, path: [...path, key].join('.') };
 }
 
 function positionFinder(doc: Document, lines: LineCounter) {
