@@ -11,18 +11,21 @@ const SCOPE = z.string().regex(/^([0-9a-zA-Z][\w-]*(\.[\w-]*)*)*$/, 'must be dot
 const EFFECT = z.enum(['EFFECT_ALLOW', 'EFFECT_DENY']);
 const SCOPE_PERMISSIONS = z.enum(['SCOPE_PERMISSIONS_UNSPECIFIED', 'SCOPE_PERMISSIONS_OVERRIDE_PARENT', 'SCOPE_PERMISSIONS_REQUIRE_PARENTAL_CONSENT_FOR_ALLOWS']);
 
+/** CEL text. Like Cerbos, a YAML scalar stands for its text: `expr: true` is the expression `true`. */
+const CEL = z.union([z.string().min(1), z.number(), z.boolean()]).transform(String);
+
 export type Match = { expr: string } | { all: { of: Match[] } } | { any: { of: Match[] } } | { none: { of: Match[] } };
 const MATCH: z.ZodType<Match> = z.lazy(() =>
   z.union([
-    z.strictObject({ expr: z.string().min(1) }),
+    z.strictObject({ expr: CEL }),
     z.strictObject({ all: z.strictObject({ of: z.array(MATCH).min(1) }) }),
     z.strictObject({ any: z.strictObject({ of: z.array(MATCH).min(1) }) }),
     z.strictObject({ none: z.strictObject({ of: z.array(MATCH).min(1) }) }),
   ]),
 );
 const CONDITION = z.strictObject({ match: MATCH });
-const OUTPUT = z.strictObject({ expr: z.string().optional(), when: z.strictObject({ ruleActivated: z.string().optional(), conditionNotMet: z.string().optional() }).optional() });
-const VARIABLES = z.strictObject({ import: z.array(NAME).optional(), local: z.record(z.string(), z.string()).optional() });
+const OUTPUT = z.strictObject({ expr: CEL.optional(), when: z.strictObject({ ruleActivated: CEL.optional(), conditionNotMet: CEL.optional() }).optional() });
+const VARIABLES = z.strictObject({ import: z.array(NAME).optional(), local: z.record(z.string(), CEL).optional() });
 const CONSTANTS = z.strictObject({ import: z.array(NAME).optional(), local: z.record(z.string(), z.unknown()).optional() });
 const SCHEMA_REF = z.strictObject({ ref: z.string().min(1), ignoreWhen: z.strictObject({ actions: z.array(z.string()) }).optional() });
 
@@ -73,13 +76,13 @@ const DERIVED_ROLES = z.strictObject({
 });
 
 const METADATA = z.strictObject({ sourceFile: z.string().optional(), annotations: z.record(z.string(), z.string()).optional(), hash: z.unknown().optional(), sourceAttributes: z.unknown().optional(), storeIdentifier: z.string().optional(), storeIdentitifer: z.string().optional() });
-const BASE = { apiVersion: z.literal('api.cerbos.dev/v1'), description: z.string().optional(), disabled: z.boolean().optional(), metadata: METADATA.optional(), variables: z.record(z.string(), z.string()).optional() };
+const BASE = { apiVersion: z.literal('api.cerbos.dev/v1'), description: z.string().optional(), disabled: z.boolean().optional(), metadata: METADATA.optional(), variables: z.record(z.string(), CEL).optional() };
 
 export const POLICY_DOCUMENT = z.union([
   z.strictObject({ ...BASE, resourcePolicy: RESOURCE_POLICY }),
   z.strictObject({ ...BASE, principalPolicy: PRINCIPAL_POLICY }),
   z.strictObject({ ...BASE, derivedRoles: DERIVED_ROLES }),
-  z.strictObject({ ...BASE, exportVariables: z.strictObject({ name: NAME, definitions: z.record(z.string(), z.string()).optional() }) }),
+  z.strictObject({ ...BASE, exportVariables: z.strictObject({ name: NAME, definitions: z.record(z.string(), CEL).optional() }) }),
   z.strictObject({ ...BASE, exportConstants: z.strictObject({ name: NAME, definitions: z.record(z.string(), z.unknown()).optional() }) }),
 ]);
 

@@ -1,4 +1,4 @@
-import { type CelEnv, type CelInput, type CelResult, CelScalar, celEnv, isCelError, parse, plan } from '@bufbuild/cel';
+import { type CelEnv, type CelInput, type CelResult, CelScalar, celEnv, isCelError, parse, plan, run } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import type { Expr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 import { cerbosFunctions } from './functions.ts';
@@ -96,6 +96,12 @@ function inspect(e: Expr, bound: Set<string>, out: CompiledExpression, problems:
       const known = fn.startsWith('_') || fn.startsWith('@') || env.funcs.find(fn) !== undefined;
       if (!known) problems.push(`undeclared reference to '${fn}'`);
       const parts = [...(target ? [target] : []), ...args].map((a) => inspect(a, bound, out, problems, env));
+      // A regex given as a literal is checked now, even when the text it matches is not known yet.
+      const pattern = args.at(-1)?.exprKind;
+      if (fn === 'matches' && pattern?.case === 'constExpr' && pattern.value.constantKind.case === 'stringValue') {
+        const checked = run('"".matches(p)', { p: pattern.value.constantKind.value }, { funcs: [] });
+        if (isCelError(checked)) problems.push(`invalid regular expression: ${checked.message}`);
+      }
       facts = merge(parts, { clock: CLOCK_FUNCTIONS.has(fn) });
       break;
     }
