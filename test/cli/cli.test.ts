@@ -133,4 +133,34 @@ describe('tessera command', () => {
     expect(err).toMatchObject({ code: 1 });
     expect((err as { stderr: string }).stderr).toMatch(/userPools\.0\.name/);
   });
+
+  it('serves Cerbos policies from --cerbos-policies, and refuses to start on ones that do not compile', async () => {
+    const policies = join(fileURLToPath(new URL('../../examples/seed-003-contacts/cerbos', import.meta.url)));
+    const server = await startServerProcess(['--demo', '--db', `sqlite:${join(tmp(), 't.db')}`, '--cerbos-policies', policies]);
+    try {
+      const res = await fetch(`${server.url}/api/check/resources`, {
+        method: 'POST',
+        body: JSON.stringify({ principal: { id: 'u1', roles: ['user'] }, resources: [{ resource: { kind: 'contact', id: 'c1', attr: { owner: 'u2' } }, actions: ['read', 'update'] }] }),
+      });
+      expect(((await res.json()) as { results: Array<{ actions: unknown }> }).results[0]?.actions).toEqual({ read: 'EFFECT_ALLOW', update: 'EFFECT_DENY' });
+    } finally {
+      await server.stop();
+    }
+    const broken = tmp();
+    writeFileSync(join(broken, 'p.yaml'), 'apiVersion: api.cerbos.dev/v1\nresourcePolicy:\n  version: default\n  resource: x\n  rules:\n    - actions: [a]\n      effect: EFFECT_ALLOW\n      roles: [r]\n      condition: { match: { expr: "R.attr ==" } }\n');
+    const failed = await run(process.execPath, [BIN, 'serve', '--demo', '--db', `sqlite:${join(tmp(), 't.db')}`, '--port', '0', '--cerbos-policies', broken]).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringMatching(/p\.yaml:9:\d+: invalid expression `R\.attr ==`/) });
+  });
+
+  it('tessera test runs Cerbos test suites with cerbos compile\'s exit codes', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'p.yaml'), 'apiVersion: api.cerbos.dev/v1\nresourcePolicy:\n  version: default\n  resource: doc\n  rules:\n    - actions: [view]\n      effect: EFFECT_ALLOW\n      roles: [user]\n');
+    const suite = (effect: string) => `name: Docs\nprincipals: { u: { id: u, roles: [user] } }\nresources: { d: { kind: doc, id: d1 } }\ntests:\n  - name: view\n    input: { principals: [u], resources: [d], actions: [view] }\n    expected: [{ principal: u, resource: d, actions: { view: ${effect} } }]\n`;
+    writeFileSync(join(dir, 'doc_test.yaml'), suite('EFFECT_ALLOW'));
+    const ok = await run(process.execPath, [BIN, 'test', dir]);
+    expect(ok.stdout).toContain('1 tests executed [1 OK]');
+    writeFileSync(join(dir, 'doc_test.yaml'), suite('EFFECT_DENY'));
+    const failed = await run(process.execPath, [BIN, 'test', dir]).catch((e: { code: number; stdout: string }) => e);
+    expect(failed).toMatchObject({ code: 4, stdout: expect.stringContaining('OUTCOME: expected: EFFECT_DENY, actual: EFFECT_ALLOW') });
+  });
 });
