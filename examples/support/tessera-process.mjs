@@ -12,8 +12,9 @@ const BIN = fileURLToPath(new URL('../../bin/tessera.js', import.meta.url));
  * Starts `tessera serve --demo` on TESSERA_PORT (7070) and resolves once it listens. `stop(code)`
  * closes the app given to `setApp`, stops Tessera, removes the database and exits; Ctrl-C calls it.
  * Admin credentials come from TESSERA_ACCESS_KEY_ID / TESSERA_SECRET_ACCESS_KEY, else demo's test/test.
+ * `extraArgs` go to `tessera serve` after the defaults, e.g. `['--cerbos-policies', dir]`.
  */
-export async function startTessera(name) {
+export async function startTessera(name, extraArgs = []) {
   const port = process.env.TESSERA_PORT ?? '7070';
   const dataDir = mkdtempSync(join(tmpdir(), `tessera-${name}-`));
   const credentials =
@@ -22,7 +23,7 @@ export async function startTessera(name) {
       : { accessKeyId: 'test', secretAccessKey: 'test' };
 
   // Its own process group, so that Ctrl-C reaches only the example, which then stops Tessera once.
-  const tessera = spawn(process.execPath, [BIN, 'serve', '--demo', '--db', `sqlite:${join(dataDir, 'tessera.db')}`, '--port', port, '--log-level', process.env.TESSERA_LOG_LEVEL ?? 'warn'], {
+  const tessera = spawn(process.execPath, [BIN, 'serve', '--demo', '--db', `sqlite:${join(dataDir, 'tessera.db')}`, '--port', port, '--log-level', process.env.TESSERA_LOG_LEVEL ?? 'warn', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
