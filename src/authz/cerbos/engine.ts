@@ -121,7 +121,9 @@ export function check(table: PolicyTable, input: CheckInput, options: EngineOpti
           const rows = table.query(pt, resourceVersion, kind, scope, action, role, pt === 'principal' ? principal.id : '');
           for (const row of rows) {
             const satisfied = ev.ruleSatisfied(row);
-            if (satisfied === undefined) continue;
+            // Cerbos skips a row whose derived role does not hold the first time it meets it, and
+            // answers from its cache (reporting `conditionNotMet`) the times after.
+            if (satisfied === 'derived-role-unmet') continue;
             if (satisfied) {
               if (row.output?.ruleActivated) outputs.push(ev.output(row, action, row.output.ruleActivated));
               if (row.effect === 'EFFECT_ALLOW') hasAllow = true;
@@ -153,6 +155,22 @@ export function check(table: PolicyTable, input: CheckInput, options: EngineOpti
     effects.set(action, { effect: decided.effect === NO_MATCH ? 'EFFECT_DENY' : decided.effect, policy: decided.policy, scope: decided.scope });
   }
   return finish();
+}
+
+/** Output errors are shown to callers; say them in cel-go's words, as Cerbos does. */
+const CEL_GO_MESSAGES: Array<[RegExp, string]> = [
+  [/^field not found: (.*)$/, 'no such key: $1'],
+  [/^found no matching overload.*$/, 'no such overload'],
+  [/^.*divide by zero.*$/, 'division by zero'],
+  [/^.*modulus by zero.*$/, 'modulus by zero'],
+  [/^int overflow.*$/, 'integer overflow'],
+  [/^uint overflow.*$/, 'unsigned integer overflow'],
+  [/^Invalid time zone specified: (.*)$/, 'unknown time zone $1'],
+];
+
+function celGoMessage(message: string): string {
+  for (const [re, replacement] of CEL_GO_MESSAGES) if (re.test(message)) return message.replace(re, replacement);
+  return message;
 }
 
 function trimScope(scope: string): string {
@@ -211,26 +229,22 @@ class Evaluation {
     return out;
   }
 
-  /** Whether a row's derived role and condition hold; undefined when evaluation failed (skipped). */
-  ruleSatisfied(row: RuleRow): boolean | undefined {
+  /** Whether a row's derived role and condition hold, cached per request as Cerbos caches them. */
+  ruleSatisfied(row: RuleRow): boolean | 'derived-role-unmet' {
     const cached = this.conditionCache.get(row.evaluationKey);
     if (cached !== undefined) return cached;
-    if (row.derivedRole?.condition) {
-      const dr = this.satisfies(row.derivedRole.condition, row.derivedRole.params);
-      if (dr === undefined) return undefined;
-      if (!dr) {
-        this.conditionCache.set(row.evaluationKey, false);
-        return false;
-      }
+    if (row.derivedRole?.condition && !this.satisfies(row.derivedRole.condition, row.derivedRole.params)) {
+      this.conditionCache.set(row.evaluationKey, false);
+      return 'derived-role-unmet';
     }
     const ok = this.satisfies(row.condition, row.params);
-    if (ok !== undefined) this.conditionCache.set(row.evaluationKey, ok);
+    this.conditionCache.set(row.evaluationKey, ok);
     return ok;
   }
 
   output(row: RuleRow, action: string, expr: CompiledExpression): OutputEntry {
     const result = expr.evaluate(this.bindings(row.params));
-    if (isCelError(result)) return { src: row.ruleFqn, action, error: result.message };
+    if (isCelError(result)) return { src: row.ruleFqn, action, error: celGoMessage(result.message) };
     try {
       return { src: row.ruleFqn, action, val: fromCel(result) };
     } catch (e) {
@@ -238,7 +252,7 @@ class Evaluation {
     }
   }
 
-  private satisfies(condition: CompiledCondition | undefined, params: Params): boolean | undefined {
+  private satisfies(condition: CompiledCondition | undefined, params: Params): boolean {
     if (!condition) return true;
     if ('expr' in condition) {
       const v: CelResult = condition.expr.evaluate(this.bindings(params));
@@ -249,7 +263,6 @@ class Evaluation {
     const parts = 'all' in condition ? condition.all : 'any' in condition ? condition.any : condition.none;
     for (const part of parts) {
       const v = this.satisfies(part, params);
-      if (v === undefined) return undefined;
       if ('all' in condition && !v) return false;
       if ('any' in condition && v) return true;
       if ('none' in condition && v) return false;

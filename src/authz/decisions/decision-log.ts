@@ -44,7 +44,8 @@ export class DecisionLog {
   ) {}
 
   record(decision: NewDecision): void {
-    this.pending.push({ id: this.random.uuid(), at: this.clock.now(), ...decision });
+    const at = this.clock.now();
+    this.pending.push({ id: timeOrderedId(at, this.random.uuid()), at, ...decision });
     if (this.pending.length >= FLUSH_AT) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
@@ -73,6 +74,16 @@ export class DecisionLog {
     await this.flush();
     return this.repo.query(q);
   }
+}
+
+/**
+ * A UUIDv7: the time first, then a v4's random bits. Ids that grow with time are appended to the
+ * primary-key index rather than scattered through it, which makes each insert several times cheaper
+ * at the rates authorization logs are written.
+ */
+export function timeOrderedId(at: number, uuid4: string): string {
+  const t = Math.max(0, Math.floor(at)).toString(16).padStart(12, '0').slice(-12);
+  return `${t.slice(0, 8)}-${t.slice(8)}-7${uuid4.slice(15)}`;
 }
 
 /** `Type::"id"`, the way Cedar and the log name an entity. */

@@ -1,7 +1,7 @@
 import { type CelEnv, type CelInput, type CelResult, CelScalar, celEnv, isCelError, parse, plan, run } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import type { Expr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
-import { cerbosFunctions } from './functions.ts';
+import { celGoCompatibility, cerbosFunctions } from './functions.ts';
 
 /** The names a Cerbos condition can see. `P`, `R`, `V`, `C` and `G` are aliases. */
 export const CEL_VARIABLES = ['request', 'P', 'R', 'V', 'variables', 'C', 'constants', 'G', 'globals', 'runtime'] as const;
@@ -23,7 +23,7 @@ export function cerbosCelEnv(): CelEnv {
   sharedEnv ??= celEnv({
     variables: Object.fromEntries(CEL_VARIABLES.map((v) => [v, CelScalar.DYN])),
     // cel-go's strings extension, which Cerbos enables, then Cerbos' own functions.
-    funcs: [...strings, ...cerbosFunctions(() => evaluationClock.nowMs)],
+    funcs: [...strings, ...celGoCompatibility(), ...cerbosFunctions(() => evaluationClock.nowMs)],
   });
   return sharedEnv;
 }
@@ -93,9 +93,11 @@ function inspect(e: Expr, bound: Set<string>, out: CompiledExpression, problems:
     case 'callExpr': {
       const { target, args } = k.value;
       const fn = k.value.function;
-      const known = fn.startsWith('_') || fn.startsWith('@') || env.funcs.find(fn) !== undefined;
+      // `sets.contains(a, b)` parses as a call on the identifier `sets`; it names a function.
+      const qualified = target?.exprKind.case === 'identExpr' && !bound.has(target.exprKind.value.name) && env.funcs.find(`${target.exprKind.value.name}.${fn}`) !== undefined;
+      const known = fn.startsWith('_') || fn.startsWith('@') || qualified || env.funcs.find(fn) !== undefined;
       if (!known) problems.push(`undeclared reference to '${fn}'`);
-      const parts = [...(target ? [target] : []), ...args].map((a) => inspect(a, bound, out, problems, env));
+      const parts = [...(target && !qualified ? [target] : []), ...args].map((a) => inspect(a, bound, out, problems, env));
       // A regex given as a literal is checked now, even when the text it matches is not known yet.
       const pattern = args.at(-1)?.exprKind;
       if (fn === 'matches' && pattern?.case === 'constExpr' && pattern.value.constantKind.case === 'stringValue') {

@@ -1,4 +1,5 @@
 import { type CelFunc, type CelList, type CelValue, CelScalar, celFunc, celMethod, isCelList, isCelMap, isCelUint, listType, objectType } from '@bufbuild/cel';
+import { create } from '@bufbuild/protobuf';
 import { DurationSchema, TimestampSchema, durationFromMs, timestampDate, timestampFromMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { isIP } from 'node:net';
 
@@ -191,4 +192,154 @@ export function cerbosFunctions(now: () => number): CelFunc[] {
     }),
     celFunc('lists.range', [INT], listType(INT), (n: bigint) => Array.from({ length: Number(n) }, (_, i) => BigInt(i))),
   ];
+}
+
+/** Parts of an instant in a time zone: an IANA name, a fixed `±HH:MM` offset, or UTC for "". */
+function partsIn(ts: Timestamp, zone: string): { year: number; month: number; day: number; hour: number; minute: number; second: number; ms: number; weekday: number } {
+  const instant = timestampDate(ts).getTime();
+  const fixed = /^([+-]?)(\d\d):(\d\d)$/.exec(zone);
+  if (zone === '' || zone === 'UTC' || fixed) {
+    const offset = fixed ? (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3])) * 60_000 : 0;
+    const d = new Date(instant + offset);
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth(), day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), ms: d.getUTCMilliseconds(), weekday: d.getUTCDay() };
+  }
+  let format: Intl.DateTimeFormat;
+  try {
+    // `hourCycle: 'h23'` alone: with `hour12: false` V8 writes midnight as 24, which moves the date.
+    format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short' });
+  } catch {
+    throw new Error(`unknown time zone ${zone}`);
+  }
+  const p = Object.fromEntries(format.formatToParts(new Date(instant)).map((x) => [x.type, x.value]));
+  return {
+    year: Number(p.year),
+    month: Number(p.month) - 1,
+    day: Number(p.day),
+    hour: Number(p.hour),
+    minute: Number(p.minute),
+    second: Number(p.second),
+    ms: new Date(instant).getUTCMilliseconds(),
+    weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(String(p.weekday)),
+  };
+}
+
+function dayOfYear(p: { year: number; month: number; day: number }): number {
+  return Math.round((Date.UTC(p.year, p.month, p.day) - Date.UTC(p.year, 0, 1)) / 86_400_000);
+}
+
+const GETTERS: Record<string, (p: ReturnType<typeof partsIn>) => number> = {
+  getFullYear: (p) => p.year,
+  getMonth: (p) => p.month,
+  getDate: (p) => p.day,
+  getDayOfMonth: (p) => p.day - 1,
+  getDayOfWeek: (p) => p.weekday,
+  getDayOfYear: (p) => dayOfYear(p),
+  getHours: (p) => p.hour,
+  getMinutes: (p) => p.minute,
+  getSeconds: (p) => p.second,
+  getMilliseconds: (p) => p.ms,
+};
+
+/** Go's duration syntax, which cel-go parses: `1h30m`, `1.5s`, `-300ms`, `0`. */
+function parseDuration(text: string): bigint {
+  const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/.exec(text);
+  if (text === '0' || text === '+0' || text === '-0') return 0n;
+  if (!m) throw new Error("type conversion error from 'string' to 'google.protobuf.Duration'");
+  const unit: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  let nanos = 0n;
+  for (const [, num, u] of text.slice(m[1]!.length).matchAll(/((?:\d+(?:\.\d*)?|\.\d+))(ns|us|µs|ms|s|m|h)/g)) {
+    const [whole, frac = ''] = num!.split('.');
+    const scale = BigInt(unit[u!]!);
+    nanos += BigInt(whole || '0') * scale + (frac ? (BigInt(frac) * scale) / 10n ** BigInt(frac.length) : 0n);
+  }
+  return m[1] === '-' ? -nanos : nanos;
+}
+
+/**
+ * Where `@bufbuild/cel` and cel-go (so Cerbos) disagree, cel-go's answer: time-zone getters (the
+ * library's are a day off at midnight), a duration's `getMilliseconds()` in total, and string
+ * conversions that refuse what is not a number or a duration instead of answering 0.
+ */
+export function celGoCompatibility(): CelFunc[] {
+  const DOUBLE = CelScalar.DOUBLE;
+  return [
+    ...Object.entries(GETTERS).map(([name, get]) => celMethod(name, TIMESTAMP, [STRING], INT, function (this: { message: Timestamp }, zone: string) { return BigInt(get(partsIn(this.message, zone))); })),
+    celMethod('getMilliseconds', DURATION, [], INT, function (this: { message: { seconds: bigint; nanos: number } }) { return this.message.seconds * 1000n + BigInt(Math.trunc(this.message.nanos / 1e6)); }),
+    celFunc('duration', [STRING], DURATION, (text: string) => {
+      const nanos = parseDuration(text);
+      return create(DurationSchema, { seconds: nanos / 1_000_000_000n, nanos: Number(nanos % 1_000_000_000n) });
+    }),
+    celFunc('double', [STRING], DOUBLE, (text: string) => {
+      const n = /^[+-]?(inf(inity)?|nan)$/i.test(text) ? Number(text.replace(/inf(inity)?/i, 'Infinity').replace(/nan/i, 'NaN')) : text.trim() === text && text !== '' ? Number(text) : NaN;
+      if (Number.isNaN(n) && !/nan/i.test(text)) throw new Error("type conversion error from 'string' to 'double'");
+      return n;
+    }),
+    celFunc('int', [STRING], INT, (text: string) => {
+      if (!/^[+-]?\d+$/.test(text)) throw new Error("type conversion error from 'string' to 'int'");
+      const n = BigInt(text);
+      if (n > 9223372036854775807n || n < -9223372036854775808n) throw new Error('integer overflow');
+      return n;
+    }),
+    // cel-go's math extension.
+    celFunc('math.greatest', [LIST], DYN, (l: CelList) => extreme(l, 1) as never),
+    celFunc('math.least', [LIST], DYN, (l: CelList) => extreme(l, -1) as never),
+    ...[2, 3, 4].flatMap((n) => [
+      celFunc('math.greatest', Array(n).fill(DYN), DYN, (...a: CelValue[]) => extreme(a, 1) as never),
+      celFunc('math.least', Array(n).fill(DYN), DYN, (...a: CelValue[]) => extreme(a, -1) as never),
+    ]),
+    celFunc('math.ceil', [DOUBLE], DOUBLE, Math.ceil),
+    celFunc('math.floor', [DOUBLE], DOUBLE, Math.floor),
+    celFunc('math.round', [DOUBLE], DOUBLE, (x: number) => (x < 0 ? -Math.round(-x) : Math.round(x))),
+    celFunc('math.trunc', [DOUBLE], DOUBLE, Math.trunc),
+    celFunc('math.abs', [DOUBLE], DOUBLE, Math.abs),
+    celFunc('math.abs', [INT], INT, (x: bigint) => (x < 0n ? -x : x)),
+    celFunc('math.sign', [DOUBLE], DOUBLE, Math.sign),
+    celFunc('math.sign', [INT], INT, (x: bigint) => (x > 0n ? 1n : x < 0n ? -1n : 0n)),
+    celFunc('math.isInf', [DOUBLE], BOOL, (x: number) => x === Infinity || x === -Infinity),
+    celFunc('math.isNaN', [DOUBLE], BOOL, Number.isNaN),
+    celFunc('math.isFinite', [DOUBLE], BOOL, Number.isFinite),
+    celFunc('math.sqrt', [DOUBLE], DOUBLE, Math.sqrt),
+    celMethod('sort', LIST, [], LIST, function (this: CelList) {
+      const items = [...this];
+      const kinds = new Set(items.map((x) => (numeric(x) !== undefined ? 'number' : typeof x)));
+      if ([...kinds].some((k) => k !== 'number' && k !== 'string' && k !== 'boolean')) throw new Error('list elements must be comparable');
+      if (kinds.size > 1) throw new Error('list elements must have the same type');
+      return items.sort((a, b) => compare(a, b)) as never;
+    }),
+    // cel-go's strings extension counts code points, not UTF-16 units.
+    celMethod('charAt', STRING, [INT], STRING, function (this: string, i: bigint) {
+      const chars = [...this];
+      if (i < 0n || i > BigInt(chars.length)) throw new Error(`index out of range: ${i}`);
+      return chars[Number(i)] ?? '';
+    }),
+    celMethod('substring', STRING, [INT], STRING, function (this: string, start: bigint) {
+      const chars = [...this];
+      if (start < 0n || start > BigInt(chars.length)) throw new Error(`index out of range: ${start}`);
+      return chars.slice(Number(start)).join('');
+    }),
+    celMethod('substring', STRING, [INT, INT], STRING, function (this: string, start: bigint, end: bigint) {
+      const chars = [...this];
+      if (start < 0n || end > BigInt(chars.length) || start > end) throw new Error(`index out of range: ${start < 0n ? start : end}`);
+      return chars.slice(Number(start), Number(end)).join('');
+    }),
+  ];
+}
+
+function compare(a: CelValue, b: CelValue): number {
+  const na = numeric(a);
+  const nb = numeric(b);
+  if (na !== undefined && nb !== undefined) return na - nb;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  throw new Error('no such overload');
+}
+
+function extreme(values: Iterable<CelValue>, sign: 1 | -1): CelValue {
+  let best: CelValue | undefined;
+  for (const v of values) {
+    if (numeric(v) === undefined) throw new Error(`no such overload: math.@${sign > 0 ? 'max' : 'min'}(list)`);
+    if (best === undefined || compare(v, best) * sign > 0) best = v;
+  }
+  if (best === undefined) throw new Error('math.@max(list) argument must not be empty');
+  return best;
 }

@@ -65,7 +65,8 @@ export function residual(e: Expr, k: PlanKnowledge, bound: ReadonlySet<string> =
       const fn = kind.value.function;
       const args = [...(kind.value.target ? [kind.value.target] : []), ...kind.value.args];
       if (fn === '_&&_' || fn === '_||_') {
-        const parts = args.map((a) => residual(a, k, bound));
+        // As in checks, an operand that fails counts as false.
+        const parts = args.map((a) => residual(a, k, bound)).map((p) => ('known' in p && isCelError(p.known) ? { known: false } : p));
         const stop = fn === '_&&_' ? false : true;
         if (parts.some((p) => 'known' in p && p.known === stop)) return { known: stop };
         const rest = parts.filter((p) => !('known' in p && p.known === !stop));
@@ -80,7 +81,11 @@ export function residual(e: Expr, k: PlanKnowledge, bound: ReadonlySet<string> =
         const cond = residual(args[0]!, k, bound);
         if ('known' in cond && typeof cond.known === 'boolean') return residual(args[cond.known ? 1 : 2]!, k, bound);
       }
-      return { unknown: op(OPERATORS[fn] ?? fn, args.map((a) => operandOf(residual(a, k, bound)))) };
+      const operands = args.map((a) => residual(a, k, bound));
+      // A call on a value that failed fails, whatever the resource holds.
+      const failed = operands.find((o) => 'known' in o && isCelError(o.known));
+      if (failed) return failed;
+      return { unknown: op(OPERATORS[fn] ?? fn, operands.map(operandOf)) };
     }
     case 'listExpr':
       return { unknown: op('list', kind.value.elements.map((x) => operandOf(residual(x, k, bound)))) };

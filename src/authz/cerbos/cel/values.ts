@@ -1,5 +1,5 @@
 import type { CelInput, CelValue } from '@bufbuild/cel';
-import { isCelList, isCelMap, isCelUint } from '@bufbuild/cel';
+import { type CelMap, celMap, isCelList, isCelMap, isCelUint } from '@bufbuild/cel';
 import { DurationSchema, TimestampSchema, type Duration, type Timestamp, timestampDate } from '@bufbuild/protobuf/wkt';
 import { isMessage } from '@bufbuild/protobuf';
 
@@ -13,9 +13,19 @@ export function toCel(value: unknown): CelInput {
   if (typeof value === 'object') {
     const m = new Map<string, CelInput>();
     for (const [k, v] of Object.entries(value)) m.set(k, toCel(v));
-    return m;
+    return presenceByKey(m);
   }
   return value as CelInput;
+}
+
+/**
+ * `@bufbuild/cel`'s maps answer `has()` with "the value is not null", so an attribute that is
+ * present with a JSON null would be absent. CEL (and cel-go, so Cerbos) tests the key.
+ */
+export function presenceByKey(m: Map<string, CelInput>): CelMap {
+  const c = celMap(m);
+  Object.defineProperty(c, 'has', { value: (key: unknown) => typeof key === 'string' && m.has(key) });
+  return c;
 }
 
 /** A CEL result as JSON, the way Cerbos renders outputs (`structpb.Value`). */
@@ -29,7 +39,11 @@ export function fromCel(value: CelValue): unknown {
   if (isCelList(value)) return [...value].map(fromCel);
   if (isCelMap(value)) {
     const o: Record<string, unknown> = {};
-    for (const [k, v] of value) o[String(isCelUint(k) ? k.value : k)] = fromCel(v);
+    for (const [k, v] of value) {
+      // A JSON object has string keys; cel-go refuses to convert any other map.
+      if (typeof k !== 'string') throw new Error(`unsupported type conversion from '${typeof k === 'boolean' ? 'bool' : isCelUint(k) ? 'uint' : 'int'}' to string`);
+      o[k] = fromCel(v);
+    }
     return o;
   }
   const message = (value as { message?: unknown }).message;
