@@ -75,11 +75,7 @@ export function check(table: PolicyTable, input: CheckInput, options: EngineOpti
   const effects = new Map<string, ActionEffect>();
   const effectiveDerivedRoles = new Set<string>();
   const outputs: OutputEntry[] = [];
-  const finish = (): CheckOutput => {
-    const actions = new Map<string, ActionEffect>();
-    for (const a of input.actions) actions.set(a, effects.get(a) ?? { effect: 'EFFECT_DENY', policy: NO_MATCH, scope: '' });
-    return { actions, effectiveDerivedRoles: [...effectiveDerivedRoles].sort(), outputs };
-  };
+  const finish = () => output(input.actions, effects, effectiveDerivedRoles, outputs);
 
   const principalChain = table.scopeChain('principal', principalScope, principal.id, principalVersion, options.lenientScopeSearch);
   const resourceChain = table.scopeChain('resource', resourceScope, resource.kind, resourceVersion, options.lenientScopeSearch);
@@ -173,6 +169,42 @@ function celGoMessage(message: string): string {
   return message;
 }
 
+function output(actions: string[], effects: Map<string, ActionEffect>, derivedRoles: Set<string>, outputs: OutputEntry[]): CheckOutput {
+  const out = new Map<string, ActionEffect>();
+  for (const a of actions) out.set(a, effects.get(a) ?? { effect: 'EFFECT_DENY', policy: NO_MATCH, scope: '' });
+  return { actions: out, effectiveDerivedRoles: [...derivedRoles].sort(), outputs };
+}
+
+const globalsMaps = new WeakMap<object, CelInput>();
+function globalsMap(globals: Record<string, unknown>): CelInput {
+  let m = globalsMaps.get(globals);
+  if (m === undefined) {
+    m = toCel(globals);
+    globalsMaps.set(globals, m);
+  }
+  return m;
+}
+
+const NO_AUX_DATA: CelInput = new Map([['jwt', new Map()]]);
+
+/** A request's principal checked against many resources is converted for CEL once. */
+const principalMaps = new WeakMap<CheckPrincipal, Map<string, CelInput>>();
+
+function principalMap(p: CheckPrincipal): Map<string, CelInput> {
+  let m = principalMaps.get(p);
+  if (!m) {
+    m = new Map<string, CelInput>([
+      ['id', p.id],
+      ['roles', p.roles],
+      ['attr', toCel(p.attr)],
+      ['policyVersion', p.policyVersion ?? ''],
+      ['scope', trimScope(p.scope ?? '')],
+    ]);
+    principalMaps.set(p, m);
+  }
+  return m;
+}
+
 function trimScope(scope: string): string {
   return scope.startsWith('.') ? scope.slice(1) : scope;
 }
@@ -197,13 +229,7 @@ class Evaluation {
   constructor(input: CheckInput, options: EngineOptions) {
     const p = input.principal;
     const r = input.resource;
-    this.principal = new Map<string, CelInput>([
-      ['id', p.id],
-      ['roles', p.roles],
-      ['attr', toCel(p.attr)],
-      ['policyVersion', p.policyVersion ?? ''],
-      ['scope', trimScope(p.scope ?? '')],
-    ]);
+    this.principal = principalMap(p);
     this.resource = new Map<string, CelInput>([
       ['kind', r.kind],
       ['id', r.id],
@@ -214,9 +240,9 @@ class Evaluation {
     this.request = new Map<string, CelInput>([
       ['principal', this.principal],
       ['resource', this.resource],
-      ['auxData', new Map([['jwt', toCel(input.auxData?.jwt ?? {})]])],
+      ['auxData', input.auxData?.jwt ? new Map([['jwt', toCel(input.auxData.jwt)]]) : NO_AUX_DATA],
     ]);
-    this.globals = toCel(options.globals);
+    this.globals = globalsMap(options.globals);
   }
 
   /** The derived roles of a policy that the principal's roles and their conditions grant. */

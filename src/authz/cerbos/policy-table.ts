@@ -117,11 +117,22 @@ export class PolicyTable {
   }
 
   resourcePolicyExists(version: string, resource: string, scopes: string[]): boolean {
-    return this.rows.some((r) => r.kind === 'resource' && r.version === version && scopes.includes(r.scope) && r.resourceMatches(resource));
+    return this.remember(`r\u0000${version}\u0000${resource}${scopeKey(scopes)}`, () => this.rows.some((r) => r.kind === 'resource' && r.version === version && scopes.includes(r.scope) && r.resourceMatches(resource)));
   }
 
   principalPolicyExists(version: string, scopes: string[]): boolean {
-    return this.rows.some((r) => r.kind === 'principal' && r.version === version && scopes.includes(r.scope));
+    return this.remember(`p\u0000${version}${scopeKey(scopes)}`, () => this.rows.some((r) => r.kind === 'principal' && r.version === version && scopes.includes(r.scope)));
+  }
+
+  private readonly existsCache = new Map<string, boolean>();
+  private remember(key: string, compute: () => boolean): boolean {
+    let hit = this.existsCache.get(key);
+    if (hit === undefined) {
+      hit = compute();
+      if (this.existsCache.size > 50_000) this.existsCache.clear();
+      this.existsCache.set(key, hit);
+    }
+    return hit;
   }
 
   /** Rows that apply, in table order. The table never changes once built, so answers are cached. */
@@ -148,6 +159,13 @@ export class PolicyTable {
   }
 }
 
+/** A key for a list of scopes that tells `[]` from `[""]`. */
+function scopeKey(scopes: string[]): string {
+  let key = '';
+  for (const s of scopes) key += `\u0001${s}`;
+  return key;
+}
+
 export function policyKeyOf(kind: PolicyKind, name: string, version: string, scope: string): string {
   const key = `${kind}.${sanitize(name)}.v${sanitize(version)}`;
   return scope ? `${key}/${scope}` : key;
@@ -159,8 +177,15 @@ const OLD_NAME = /^[A-Za-z][\w@.\-/]*(:[A-Za-z][\w@.\-/]*)*$/;
  * Before Cerbos 0.30, names were restricted and their other characters became `_`; Cerbos still
  * folds names that fit the old pattern that way, so `a-b` and `a_b` name the same resource.
  */
+const sanitized = new Map<string, string>();
 export function sanitize(name: string): string {
-  return OLD_NAME.test(name) ? name.replace(/[^\w.]+/g, '_') : name;
+  let s = sanitized.get(name);
+  if (s === undefined) {
+    s = OLD_NAME.test(name) ? name.replace(/[^\w.]+/g, '_') : name;
+    if (sanitized.size > 10_000) sanitized.clear();
+    sanitized.set(name, s);
+  }
+  return s;
 }
 
 export function matcher(pattern: string): Matcher {

@@ -12,15 +12,20 @@ export function toCel(value: unknown): CelInput {
   if (Array.isArray(value)) return value.map(toCel);
   if (typeof value === 'object') {
     const m = new Map<string, CelInput>();
-    for (const [k, v] of Object.entries(value)) m.set(k, toCel(v));
-    return presenceByKey(m);
+    let hasNull = false;
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null) hasNull = true;
+      m.set(k, toCel(v));
+    }
+    return hasNull ? presenceByKey(m) : m;
   }
   return value as CelInput;
 }
 
 /**
  * `@bufbuild/cel`'s maps answer `has()` with "the value is not null", so an attribute that is
- * present with a JSON null would be absent. CEL (and cel-go, so Cerbos) tests the key.
+ * present with a JSON null would be absent. CEL (and cel-go, so Cerbos) tests the key. Only maps
+ * holding a null need the correction.
  */
 export function presenceByKey(m: Map<string, CelInput>): CelMap {
   const c = celMap(m);
