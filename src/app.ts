@@ -90,7 +90,7 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
     random,
     region: o.region,
   });
-  const decisions = new DecisionLog(new DecisionLogRepository(db), clock, random, (err) => o.log?.error({ err }, 'could not write the decision log'));
+  const decisions = new DecisionLog(new DecisionLogRepository(db, store.file), clock, (err) => o.log?.error({ err }, 'could not write the decision log'));
   const pools = new PoolRepository(db);
   const policyStores = createPolicyStores({ repo: new PolicyStoreRepository(db), tokens, decisions, clock, random, poolExists: async (id) => (await pools.find(id)) !== undefined });
   const cerbos = new CerbosPdp(new CerbosPolicyRepository(db), clock, decisions, tokens, o.cerbos);
@@ -109,7 +109,7 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
     outbox,
     prune: () => pruneExpired(db, clock.now()),
     close: async () => {
-      await decisions.flush();
+      await decisions.close();
       await store.close();
     },
   };

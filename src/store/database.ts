@@ -10,6 +10,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** The SQLite database file, when there is one (not in memory, not PostgreSQL). */
+  file?: string;
   close(): Promise<void>;
 }
 
@@ -36,7 +38,7 @@ export function openStore(url: string): Store {
   // Several processes (tessera apply while serving) may share the file.
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, dialect: 'sqlite', ...(path !== ':memory:' && { file: path }), close: () => db.destroy() };
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { DecisionLogRepository, DecisionQuery } from '../../store/repositories/decision-log.ts';
 import type { Clock } from '../../util/clock.ts';
-import type { Random } from '../../util/random.ts';
 
 export type Engine = 'cedar' | 'cerbos' | 'rbac' | 'gateway';
 
@@ -22,6 +21,9 @@ export interface DecisionRecord {
 
 export type NewDecision = Omit<DecisionRecord, 'id' | 'at'>;
 
+/** A decision waiting to be written; the writer gives it its id. */
+export type PendingDecision = Omit<DecisionRecord, 'id'>;
+
 /** Decisions kept in memory before one batched insert; a burst beyond this flushes at once. */
 const FLUSH_AT = 500;
 const FLUSH_EVERY_MS = 1_000;
@@ -32,20 +34,18 @@ const FLUSH_EVERY_MS = 1_000;
  * A crash loses at most that last second.
  */
 export class DecisionLog {
-  private pending: DecisionRecord[] = [];
+  private pending: PendingDecision[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly repo: DecisionLogRepository,
     private readonly clock: Clock,
-    private readonly random: Random,
     private readonly onError: (error: unknown) => void,
   ) {}
 
   record(decision: NewDecision): void {
-    const at = this.clock.now();
-    this.pending.push({ id: timeOrderedId(at, this.random.uuid()), at, ...decision });
+    this.pending.push({ at: this.clock.now(), ...decision });
     if (this.pending.length >= FLUSH_AT) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
@@ -69,6 +69,12 @@ export class DecisionLog {
     return this.flushing;
   }
 
+  /** Writes what is pending and stops the writer. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.repo.close();
+  }
+
   /** Newest first. Pending records are flushed first so a caller sees its own decisions. */
   async query(q: DecisionQuery): Promise<DecisionRecord[]> {
     await this.flush();
@@ -77,9 +83,9 @@ export class DecisionLog {
 }
 
 /**
- * A UUIDv7: the time first, then a v4's random bits. Ids that grow with time are appended to the
- * primary-key index rather than scattered through it, which makes each insert several times cheaper
- * at the rates authorization logs are written.
+ * A UUIDv7: the time first, then a v4's random bits; the writers give each decision one. Ids that
+ * grow with time are appended to the primary-key index rather than scattered through it, which
+ * makes each insert several times cheaper at the rates authorization logs are written.
  */
 export function timeOrderedId(at: number, uuid4: string): string {
   const t = Math.max(0, Math.floor(at)).toString(16).padStart(12, '0').slice(-12);

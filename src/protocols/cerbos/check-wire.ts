@@ -188,18 +188,25 @@ export function writeCheckResources(req: WireCheckRequest, result: CheckResource
 }
 
 function writeResult(resource: CheckResource, output: CheckOutput, includeMeta: boolean): Json {
+  // Built field by field rather than with spreads: this runs for every resource of every check.
+  const res: Json = { id: resource.id, kind: resource.kind };
+  if (resource.policyVersion) res.policyVersion = resource.policyVersion;
+  if (resource.scope) res.scope = resource.scope;
   const actions: Record<string, string> = {};
   const meta: Record<string, Json> = {};
   for (const [action, e] of output.actions) {
     actions[action] = e.effect;
-    if (includeMeta) meta[action] = { ...(e.policy && { matchedPolicy: e.policy }), ...(e.scope && { matchedScope: e.scope }) };
+    if (includeMeta) {
+      const m: Json = {};
+      if (e.policy) m.matchedPolicy = e.policy;
+      if (e.scope) m.matchedScope = e.scope;
+      meta[action] = m;
+    }
   }
-  return {
-    resource: { id: resource.id, kind: resource.kind, ...(resource.policyVersion && { policyVersion: resource.policyVersion }), ...(resource.scope && { scope: resource.scope }) },
-    actions,
-    ...(includeMeta && { meta: { actions: meta, ...(output.effectiveDerivedRoles.length && { effectiveDerivedRoles: output.effectiveDerivedRoles }) } }),
-    ...(output.outputs.length && { outputs: output.outputs.map((o) => ({ src: o.src, action: o.action, ...(o.error !== undefined ? { error: o.error } : { val: o.val }) })) }),
-  };
+  const entry: Json = { resource: res, actions };
+  if (includeMeta) entry.meta = output.effectiveDerivedRoles.length ? { actions: meta, effectiveDerivedRoles: output.effectiveDerivedRoles } : { actions: meta };
+  if (output.outputs.length) entry.outputs = output.outputs.map((o) => (o.error !== undefined ? { src: o.src, action: o.action, error: o.error } : { src: o.src, action: o.action, val: o.val }));
+  return entry;
 }
 
 export interface WirePlanRequest {

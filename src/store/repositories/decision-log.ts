@@ -1,5 +1,7 @@
+import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
-import type { DecisionRecord } from '../../authz/decisions/decision-log.ts';
+import { randomUUID } from 'node:crypto';
+import { type DecisionRecord, type PendingDecision, timeOrderedId } from '../../authz/decisions/decision-log.ts';
 import type { Database, DecisionLogTable } from '../schema.ts';
 
 function toRecord(row: DecisionLogTable): DecisionRecord {
@@ -31,30 +33,82 @@ export interface DecisionQuery {
 /** Cedar ids may hold U+0000, which PostgreSQL text cannot: kept as the escape `\u0000`. */
 const storable = (s: string) => s.replaceAll('\0', '\\u0000');
 
+function toRow(r: PendingDecision): DecisionLogTable {
+  return {
+    id: timeOrderedId(r.at, randomUUID()),
+    at: r.at,
+    engine: r.engine,
+    scope: r.scope,
+    principal: storable(r.principal),
+    action: storable(r.action),
+    resource: storable(r.resource),
+    decision: r.decision,
+    determining_policies: JSON.stringify(r.determiningPolicies),
+    errors: JSON.stringify(r.errors),
+    latency_us: r.latencyMicros,
+  };
+}
+
+/** A decision as the writer thread takes it: one JSON array per row, cheap to pass between threads. */
+function toWire(r: PendingDecision): unknown[] {
+  return [r.at, r.engine, r.scope, storable(r.principal), storable(r.action), storable(r.resource), r.decision, JSON.stringify(r.determiningPolicies), JSON.stringify(r.errors), r.latencyMicros];
+}
+
 /** The decision log: appended in batches, read newest first. */
 export class DecisionLogRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private writer: Worker | undefined;
+  private readonly waiting = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  private nextId = 0;
 
-  async append(records: DecisionRecord[]): Promise<void> {
+  /**
+   * With `sqliteFile`, appends go to a worker thread with its own connection to that file: at the
+   * rates authorization is logged, inserting on the request thread cost more than deciding.
+   */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sqliteFile?: string,
+  ) {}
+
+  async append(records: PendingDecision[]): Promise<void> {
     if (records.length === 0) return;
-    await this.db
-      .insertInto('decision_log')
-      .values(
-        records.map((r) => ({
-          id: r.id,
-          at: r.at,
-          engine: r.engine,
-          scope: r.scope,
-          principal: storable(r.principal),
-          action: storable(r.action),
-          resource: storable(r.resource),
-          decision: r.decision,
-          determining_policies: JSON.stringify(r.determiningPolicies),
-          errors: JSON.stringify(r.errors),
-          latency_us: r.latencyMicros,
-        })),
-      )
-      .execute();
+    if (this.sqliteFile) return this.appendInWorker(JSON.stringify(records.map(toWire)));
+    await this.db.insertInto('decision_log').values(records.map(toRow)).execute();
+  }
+
+  private appendInWorker(rows: string): Promise<void> {
+    if (!this.writer) {
+      const writer = new Worker(new URL('../decision-log-writer.mjs', import.meta.url), { workerData: { path: this.sqliteFile } });
+      writer.on('message', (m: { id?: number; error?: string }) => {
+        if (m.id === undefined) return;
+        const w = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        if (m.error) w?.reject(new Error(m.error));
+        else w?.resolve();
+      });
+      writer.on('error', (e) => {
+        for (const w of this.waiting.values()) w.reject(e);
+        this.waiting.clear();
+        this.writer = undefined;
+      });
+      writer.unref();
+      this.writer = writer;
+    }
+    const id = ++this.nextId;
+    const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.writer.postMessage({ id, rows });
+    return done;
+  }
+
+  /** Stops the writer thread, once what it was given is written. */
+  async close(): Promise<void> {
+    const writer = this.writer;
+    this.writer = undefined;
+    if (!writer) return;
+    await new Promise<void>((resolve) => {
+      writer.on('message', (m: { closed?: boolean }) => m.closed && resolve());
+      writer.postMessage({ close: true });
+    });
+    await writer.terminate();
   }
 
   async query(q: DecisionQuery): Promise<DecisionRecord[]> {

@@ -103,11 +103,11 @@ export function normaliseProbe(answer: HttpAnswer): HttpAnswer {
   if (isObject(body) && Array.isArray(body.results)) {
     for (const result of body.results) {
       if (!isObject(result) || !Array.isArray(result.outputs)) continue;
-      result.outputs = result.outputs.map((o) => {
+      result.outputs = result.outputs.map((o): JsonValue => {
         if (!isObject(o)) return o;
         if (o.error !== undefined) return { ...o, error: '<error>' };
         if (o.val === null && !isFiniteOutputSource(o.src)) return { status: 0, body: 'non-finite' };
-        if (typeof o.src === 'string' && /#(ts|ts_add)$/.test(o.src)) return { ...o, val: typeof o.val === 'string' ? new Date(o.val).toISOString() : o.val };
+        if (typeof o.src === 'string' && /#(ts|ts_add)$/.test(o.src)) return { ...o, val: typeof o.val === 'string' ? new Date(o.val).toISOString() : (o.val ?? null) };
         return o;
       });
       if (result.outputs.some((o) => isObject(o) && o.body === 'non-finite')) return { status: 0, body: 'cerbos cannot render a non-finite output' };

@@ -1,0 +1,38 @@
+// The decision log's SQLite writer, run in a worker thread so that appending thousands of
+// decisions a second costs the request thread only a message. Plain JavaScript: Node loads worker
+// entry points itself, without the TypeScript loader the rest of Tessera runs under.
+import { parentPort, workerData } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import SQLite from 'better-sqlite3';
+
+const db = new SQLite(workerData.path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = 5000');
+const insert = db.prepare(
+  'insert into decision_log (id, at, engine, scope, principal, action, resource, decision, determining_policies, errors, latency_us) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+);
+// Rows arrive as JSON arrays: [at, engine, scope, principal, action, resource, decision, policies, errors, latency].
+const appendAll = db.transaction((rows) => {
+  for (const r of rows) insert.run(timeOrderedId(r[0]), ...r);
+});
+
+/** A UUIDv7, as `timeOrderedId` in decision-log.ts makes them: time first, so inserts append. */
+function timeOrderedId(at) {
+  const t = Math.max(0, Math.floor(at)).toString(16).padStart(12, '0').slice(-12);
+  return `${t.slice(0, 8)}-${t.slice(8)}-7${randomUUID().slice(15)}`;
+}
+
+parentPort.on('message', (message) => {
+  if (message.close) {
+    db.close();
+    parentPort.postMessage({ closed: true });
+    return;
+  }
+  try {
+    appendAll(JSON.parse(message.rows));
+    parentPort.postMessage({ id: message.id });
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) });
+  }
+});
