@@ -60,7 +60,7 @@ export function planResources(table: PolicyTable, input: PlanInput, options: Eng
   const resourceChain = table.scopeChain('resource', resourceScope, resource.kind, resourceVersion, options.lenientScopeSearch);
   const principalExists = principalChain.scopes.length > 0 && table.principalPolicyExists(principalVersion, principalChain.scopes);
   const resourceExists = resourceChain.scopes.length > 0 && table.resourcePolicyExists(resourceVersion, kind, resourceChain.scopes);
-  const knowledge = new Knowledge(input, options);
+  const knowledge = new Knowledge(table, input, options);
 
   const matchedScopes: Record<string, string> = {};
   const perAction: Cond[] = [];
@@ -103,8 +103,15 @@ class Knowledge {
   private readonly base: Omit<CelBindings, 'C' | 'constants' | 'V' | 'variables'>;
   private readonly knownAttrs: Set<string>;
   private readonly perParams = new Map<string, PlanKnowledge>();
+  private readonly runtimeByPolicy = new Map<string, { key: string; roles: string[] | PlanOperand }>();
+  private readonly principalRoles: string[];
 
-  constructor(input: PlanInput, options: EngineOptions) {
+  constructor(
+    private readonly table: PolicyTable,
+    input: PlanInput,
+    options: EngineOptions,
+  ) {
+    this.principalRoles = input.principal.roles;
     const p = input.principal;
     const r = input.resource;
     const principal = new Map<string, CelInput>([
@@ -132,37 +139,69 @@ class Knowledge {
   }
 
   rowCondition(row: RuleRow): boolean | PlanOperand {
-    const rule = this.condition(row.condition, row.params);
+    const runtime = row.kind === 'resource' ? this.runtimeRoles(row.policyKey) : undefined;
+    const rule = this.condition(row.condition, row.params, runtime);
     if (!row.derivedRole) return rule;
     return and([this.condition(row.derivedRole.condition, row.derivedRole.params), rule]);
   }
 
-  private condition(c: CompiledCondition | undefined, params: Params): boolean | PlanOperand {
+  /**
+   * `runtime.effectiveDerivedRoles` for a resource policy's rules: the derived roles it uses whose
+   * parents the principal has, each present when its condition holds. Known when every condition
+   * is; otherwise Cerbos' form, `(add (if cond ["role"] []) … ["known roles"])`.
+   */
+  private runtimeRoles(policyKey: string): { key: string; roles: string[] | PlanOperand } | undefined {
+    let hit = this.runtimeByPolicy.get(policyKey);
+    if (hit === undefined) {
+      const known: string[] = [];
+      const conditional: PlanOperand[] = [];
+      for (const [name, dr] of this.table.policy(policyKey)?.derivedRoles ?? []) {
+        if (!dr.parentRoles.has('*') && !this.principalRoles.some((r) => dr.parentRoles.has(r))) continue;
+        const c = this.condition(dr.condition, dr.params);
+        if (c === true) known.push(name);
+        else if (c !== false) conditional.push({ expression: { operator: 'if', operands: [c, { value: [name] }, { value: [] }] } });
+      }
+      known.sort();
+      let roles: string[] | PlanOperand = known;
+      if (conditional.length) {
+        const parts: PlanOperand[] = [...conditional, { value: known }];
+        roles = parts.reduce((a, b) => ({ expression: { operator: 'add', operands: [a, b] } }));
+      }
+      hit = { key: policyKey, roles };
+      this.runtimeByPolicy.set(policyKey, hit);
+    }
+    return hit;
+  }
+
+  private condition(c: CompiledCondition | undefined, params: Params, runtime?: { key: string; roles: string[] | PlanOperand }): boolean | PlanOperand {
     if (!c) return true;
     if ('expr' in c) {
-      const r = residual(c.expr.expr, this.knowledge(params));
+      const r = residual(c.expr.expr, this.knowledge(params, runtime));
       if ('unknown' in r) return r.unknown;
       // An error, or a value that is not a bool, does not satisfy a condition.
       return !isCelError(r.known) && r.known === true;
     }
-    if ('all' in c) return and(c.all.map((x) => this.condition(x, params)));
-    if ('any' in c) return or(c.any.map((x) => this.condition(x, params)));
-    return not(or(c.none.map((x) => this.condition(x, params))));
+    if ('all' in c) return and(c.all.map((x) => this.condition(x, params, runtime)));
+    if ('any' in c) return or(c.any.map((x) => this.condition(x, params, runtime)));
+    return not(or(c.none.map((x) => this.condition(x, params, runtime))));
   }
 
-  private knowledge(params: Params): PlanKnowledge {
-    let k = this.perParams.get(params.key);
+  private knowledge(params: Params, runtime?: { key: string; roles: string[] | PlanOperand }): PlanKnowledge {
+    const cacheKey = runtime ? `${params.key}\u0000${runtime.key}` : params.key;
+    let k = this.perParams.get(cacheKey);
     if (!k) {
       const constants = params.constants as Map<string, CelInput>;
       const variables = new Map<string, CelInput>();
       const variableExprs = new Map<string, Expr>(params.variables.map((v) => [v.name, v.expr.expr]));
-      k = { bindings: { ...this.base, C: constants, constants, V: variables, variables }, knownResourceAttrs: this.knownAttrs, variableExprs };
+      const roles = runtime?.roles;
+      const runtimeBinding: CelInput = new Map([['effectiveDerivedRoles', Array.isArray(roles) ? roles : []]]);
+      k = { bindings: { ...this.base, runtime: runtimeBinding, C: constants, constants, V: variables, variables }, knownResourceAttrs: this.knownAttrs, variableExprs, ...(roles && !Array.isArray(roles) && { runtimeRoles: roles }) };
       // Variables that do not read the resource are computed once, in order.
       for (const v of params.variables) {
         const r = residual(v.expr.expr, k);
         if ('known' in r && !isCelError(r.known)) variables.set(v.name, r.known as CelInput);
       }
-      this.perParams.set(params.key, k);
+      this.perParams.set(cacheKey, k);
     }
     return k;
   }

@@ -15,6 +15,8 @@ export interface PlanKnowledge {
   knownResourceAttrs: ReadonlySet<string>;
   /** Variable definitions, inlined where they read the resource. */
   variableExprs: ReadonlyMap<string, Expr>;
+  /** `runtime.effectiveDerivedRoles` when it depends on the resource (else it is in the bindings). */
+  runtimeRoles?: PlanOperand;
 }
 
 const OPERATORS: Record<string, string> = {
@@ -51,6 +53,7 @@ export function residual(e: Expr, k: PlanKnowledge, bound: ReadonlySet<string> =
       return { unknown: { variable: kind.value.name } };
     case 'selectExpr': {
       const path = pathOf(e);
+      if (path && path[0] === 'runtime' && path[1] === 'effectiveDerivedRoles' && path.length === 2 && k.runtimeRoles) return { unknown: k.runtimeRoles };
       if (path) {
         const variable = expandVariable(path, k);
         if (variable) return variable;
@@ -160,12 +163,13 @@ function readsUnknown(e: Expr, k: PlanKnowledge, bound: ReadonlySet<string>): bo
     case 'constExpr':
       return false;
     case 'identExpr':
-      return bound.has(kind.value.name) || kind.value.name === 'R' || kind.value.name === 'request';
+      return bound.has(kind.value.name) || kind.value.name === 'R' || kind.value.name === 'request' || (kind.value.name === 'runtime' && k.runtimeRoles !== undefined);
     case 'selectExpr': {
       const path = pathOf(e);
       if (path) {
         const full = expand(path).split('.');
         if (bound.has(path[0]!)) return true;
+        if (path[0] === 'runtime') return k.runtimeRoles !== undefined;
         if (full[0] === 'variables' && full.length >= 2) {
           const v = k.variableExprs.get(full[1]!);
           return v ? readsUnknown(v, k, new Set()) : false;
