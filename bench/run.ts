@@ -1,17 +1,19 @@
 /**
- * `npm run bench`: sign-in throughput against its floor, user lookups at 1k vs 100k users, and
- * Verified Permissions IsAuthorized / BatchIsAuthorized against a bare Fastify floor and in-process cedar-wasm.
+ * `npm run bench`: sign-in throughput against its floor, user lookups at 1k vs 100k users,
+ * Verified Permissions IsAuthorized / BatchIsAuthorized against a bare Fastify floor and in-process cedar-wasm,
+ * and Cerbos CheckResources against the real Cerbos PDP and a bare Fastify floor.
  *
  * Environment (all optional):
  *   TESSERA_BENCH_POSTGRES_URL   also run the lookups on PostgreSQL (a fresh database is created and dropped)
- *   TESSERA_BENCH_ONLY           `login`, `oauth`, `lookups` or `authz` to run one part
- *   TESSERA_BENCH_CONNECTIONS    concurrent sign-ins or authz calls, HTTP and floor alike (default 8)
- *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF); authz default 4 (FTTF per operation)
+ *   TESSERA_BENCH_ONLY           `login`, `oauth`, `lookups`, `authz` or `cerbos` to run one part
+ *   TESSERA_BENCH_CONNECTIONS    concurrent sign-ins or authz calls, HTTP and floor alike (default 8; cerbos 50)
+ *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF); authz default 4 (FTTF per operation); cerbos default 4 (CTFFTC per case)
  *   TESSERA_BENCH_LARGE          users in the large pool (default 100000)
  *   TESSERA_BENCH_REQUESTS       sequential requests per lookup case (default 300)
  */
 import { fileURLToPath } from 'node:url';
 import { type AuthzBenchResult, formatAuthzReport, runAuthzBench } from './authz.ts';
+import { type CerbosBenchResult, formatCerbosReport, runCerbosBench } from './cerbos.ts';
 import { runLoginBench } from './login.ts';
 import { runLookupBench } from './lookups.ts';
 import { runOAuthFlowBench } from './oauth-flow.ts';
@@ -33,7 +35,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(): Promise<void> {
   const only = env.TESSERA_BENCH_ONLY;
   const started = performance.now();
-  const report: BenchReport & { authz?: AuthzBenchResult } = { startedAt: new Date().toISOString(), durationSeconds: 0, environment: environment(), lookups: [] };
+  const report: BenchReport & { authz?: AuthzBenchResult; cerbos?: CerbosBenchResult } = { startedAt: new Date().toISOString(), durationSeconds: 0, environment: environment(), lookups: [] };
 
   if (!only || only === 'login') {
     log('login bench (InitiateAuth vs floor)…');
@@ -83,11 +85,27 @@ async function main(): Promise<void> {
     );
   }
 
+  if (!only || only === 'cerbos') {
+    log('cerbos bench (CheckResources: the real Cerbos PDP vs Tessera vs bare Fastify)…');
+    report.cerbos = await runCerbosBench(
+      {
+        connections: int('TESSERA_BENCH_CONNECTIONS', 50),
+        windowMs: int('TESSERA_BENCH_WINDOW_S', 4) * 1000,
+        pattern: ['cerbos', 'tessera', 'floor', 'floor', 'tessera', 'cerbos'],
+        warmupMs: 3_000,
+        resourcesPerRequest: [1, 10],
+        distinctRequests: 500,
+      },
+      log,
+    );
+  }
+
   report.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
   const out = fileURLToPath(new URL('./results/latest.json', import.meta.url));
   writeJson(out, report);
   const authz = report.authz ? `\n\n${formatAuthzReport(report.authz)}` : '';
-  process.stdout.write(`\n${formatReport(report)}${authz}\nresults: ${out}\n`);
+  const cerbos = report.cerbos ? `\n\n${formatCerbosReport(report.cerbos)}` : '';
+  process.stdout.write(`\n${formatReport(report)}${authz}${cerbos}\nresults: ${out}\n`);
 }
 
 main().catch((e: unknown) => {
