@@ -64,7 +64,7 @@ type Decision = { effect: Effect | 'NO_MATCH'; policy: string; scope: string };
  * specific up, a DENY ends a scope, an ALLOW ends it unless the scope wants its parent's consent;
  * any role's ALLOW wins. The comments mark where Cerbos' behaviour is surprising but kept.
  */
-export function check(table: PolicyTable, input: CheckInput, options: EngineOptions): CheckOutput {
+export function check(table: PolicyTable, input: CheckInput, options: EngineOptions, prepared?: PreparedPrincipal): CheckOutput {
   evaluationClock.nowMs = options.now();
   const { principal, resource } = input;
   const principalScope = trimScope(principal.scope || options.defaultScope);
@@ -86,7 +86,7 @@ export function check(table: PolicyTable, input: CheckInput, options: EngineOpti
   const resourceExists = table.resourcePolicyExists(resourceVersion, kind, resourceChain.scopes);
   if (!principalExists && !resourceExists) return finish();
 
-  const ev = new Evaluation(input, options);
+  const ev = new Evaluation(input, options, prepared ?? preparePrincipal(principal));
   const allRoles = new Set(principal.roles);
   const derivedRolesByScope = new Map<string, string[]>();
 
@@ -187,22 +187,20 @@ function globalsMap(globals: Record<string, unknown>): CelInput {
 
 const NO_AUX_DATA: CelInput = new Map([['jwt', new Map()]]);
 
-/** A request's principal checked against many resources is converted for CEL once. */
-const principalMaps = new WeakMap<CheckPrincipal, Map<string, CelInput>>();
+/**
+ * A principal as CEL sees it. Convert it once with `preparePrincipal` to check it against many
+ * resources; `check` converts it itself otherwise.
+ */
+export type PreparedPrincipal = Map<string, CelInput>;
 
-function principalMap(p: CheckPrincipal): Map<string, CelInput> {
-  let m = principalMaps.get(p);
-  if (!m) {
-    m = new Map<string, CelInput>([
-      ['id', p.id],
-      ['roles', p.roles],
-      ['attr', toCel(p.attr)],
-      ['policyVersion', p.policyVersion ?? ''],
-      ['scope', trimScope(p.scope ?? '')],
-    ]);
-    principalMaps.set(p, m);
-  }
-  return m;
+export function preparePrincipal(p: CheckPrincipal): PreparedPrincipal {
+  return new Map<string, CelInput>([
+    ['id', p.id],
+    ['roles', p.roles],
+    ['attr', toCel(p.attr)],
+    ['policyVersion', p.policyVersion ?? ''],
+    ['scope', trimScope(p.scope ?? '')],
+  ]);
 }
 
 function trimScope(scope: string): string {
@@ -226,10 +224,9 @@ class Evaluation {
   private runtimeFor: string[] | undefined;
   private runtime: CelInput = new Map();
 
-  constructor(input: CheckInput, options: EngineOptions) {
-    const p = input.principal;
+  constructor(input: CheckInput, options: EngineOptions, principal: PreparedPrincipal) {
     const r = input.resource;
-    this.principal = principalMap(p);
+    this.principal = principal;
     this.resource = new Map<string, CelInput>([
       ['kind', r.kind],
       ['id', r.id],

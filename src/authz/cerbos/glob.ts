@@ -1,15 +1,16 @@
 /**
- * Cerbos matches actions and resource kinds with `gobwas/glob` globs whose separator is `:`: `*`
- * stops at a `:`, `**` does not, `?` is one non-separator character, `[…]`/`[!…]` a class and
- * `{a,b}` alternatives. A lone `*` means everything. No npm glob library has that separator rule,
- * so the translation to a RegExp is written here.
+ * Cerbos matches actions, roles and resource kinds with `gobwas/glob` globs whose separator is `:`:
+ * `*` stops at a `:`, `**` does not, `?` is one non-separator character, `[…]`/`[!…]` a class and
+ * `{a,b}` alternatives. A lone `*` means everything, and only a pattern with a `*` is a glob at all
+ * (`q?` is the action named `q?`). No npm glob library has that separator rule, so the translation
+ * to a RegExp is written here.
  */
 export type Matcher = (value: string) => boolean;
 
 const cache = new Map<string, Matcher>();
 
 export function isGlob(pattern: string): boolean {
-  return /[*?[{]/.test(pattern);
+  return pattern.includes('*');
 }
 
 export function globMatcher(pattern: string): Matcher {

@@ -6,7 +6,7 @@ import type { CerbosPolicyRepository } from '../../store/repositories/cerbos-pol
 import type { Clock } from '../../util/clock.ts';
 import type { DecisionLog } from '../decisions/decision-log.ts';
 import { compilePolicies, policyIdOf } from './compiler.ts';
-import { type CheckInput, type CheckOutput, type CheckPrincipal, type CheckResource, type EngineOptions, check } from './engine.ts';
+import { type CheckInput, type CheckOutput, type CheckPrincipal, type CheckResource, type EngineOptions, check, preparePrincipal } from './engine.ts';
 import { type PlanInput, type PlanOutput, planResources } from './planner.ts';
 import { CerbosError, invalidArgument } from './errors.ts';
 import { POLICY_DOCUMENT, type ParsedPolicy, type PolicyDocument, PolicyLoadError, parsePolicySource } from './policy-documents.ts';
@@ -58,10 +58,11 @@ export class CerbosPdp {
     const principal = await this.principalOf(req);
     const jwt = req.auxData?.jwt ? await this.claims(req.auxData.jwt.token) : undefined;
     const table = await this.table();
+    const prepared = preparePrincipal(principal);
     const results = req.resources.map(({ resource, actions }) => {
       const started = performance.now();
       const input: CheckInput = { principal, resource, actions, ...(jwt && { auxData: { jwt } }) };
-      const output = check(table, input, this.engineOptions);
+      const output = check(table, input, this.engineOptions, prepared);
       const micros = Math.round((performance.now() - started) * 1000);
       for (const [action, e] of output.actions) {
         this.decisions.record({

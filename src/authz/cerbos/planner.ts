@@ -66,22 +66,36 @@ export function planResources(table: PolicyTable, input: PlanInput, options: Eng
   const perAction: Cond[] = [];
   let anyRow = false;
   for (const action of input.actions) {
-    // Cerbos reports the least specific scope whose rules take part; none means no policy matched.
-    let scopeOfMatch: string | undefined;
+    const rowsOf = (pt: PolicyKind, scope: string, role: string) => table.query(pt, resourceVersion, kind, scope, action, role, pt === 'principal' ? principal.id : '');
     const chainFormula = (pt: PolicyKind, scopes: string[], role: string, fallback: Cond): Cond => {
       let result = fallback;
       for (const scope of [...scopes].reverse()) {
-        const rows = table.query(pt, resourceVersion, kind, scope, action, role, pt === 'principal' ? principal.id : '');
+        const rows = rowsOf(pt, scope, role);
         const overrides = table.permissionsOf(scope) === 'SCOPE_PERMISSIONS_OVERRIDE_PARENT';
-        const denyRows = rows.filter((r) => r.effect === 'EFFECT_DENY');
-        const allowRows = overrides ? rows.filter((r) => r.effect === 'EFFECT_ALLOW') : [];
-        if ((denyRows.length || allowRows.length) && scopeOfMatch === undefined) scopeOfMatch = scope;
-        const denies = or(denyRows.map((r) => knowledge.rowCondition(r)));
-        const allows = or(allowRows.map((r) => knowledge.rowCondition(r)));
+        const denies = or(rows.filter((r) => r.effect === 'EFFECT_DENY').map((r) => knowledge.rowCondition(r)));
+        const allows = or(overrides ? rows.filter((r) => r.effect === 'EFFECT_ALLOW').map((r) => knowledge.rowCondition(r)) : []);
         result = and([not(denies), or([allows, result])]);
       }
       return result;
     };
+    /**
+     * The scope Cerbos reports: walking from the most specific, the last overriding scope with rules
+     * that count (a DENY that never holds does not), stopping at an ALLOW that always holds;
+     * principal scopes after resource scopes.
+     */
+    const matchedIn = (pt: PolicyKind, scopes: string[], role: string): string | undefined => {
+      let matched: string | undefined;
+      for (const scope of scopes) {
+        if (table.permissionsOf(scope) !== 'SCOPE_PERMISSIONS_OVERRIDE_PARENT') continue;
+        const rows = rowsOf(pt, scope, role).filter((r) => !(r.effect === 'EFFECT_DENY' && knowledge.rowCondition(r) === false));
+        if (rows.length) matched = scope;
+        if (rows.some((r) => r.effect === 'EFFECT_ALLOW' && knowledge.rowCondition(r) === true)) break;
+      }
+      return matched;
+    };
+    let scopeOfMatch: string | undefined;
+    if (resourceExists) for (const role of principal.roles) scopeOfMatch = matchedIn('resource', resourceChain.scopes, role) ?? scopeOfMatch;
+    if (principalExists && principal.roles.length) scopeOfMatch = matchedIn('principal', principalChain.scopes, principal.roles[0]!) ?? scopeOfMatch;
     const resourceResult = resourceExists ? or(principal.roles.map((role) => chainFormula('resource', resourceChain.scopes, role, false))) : false;
     const result = principalExists && principal.roles.length ? chainFormula('principal', principalChain.scopes, principal.roles[0]!, resourceResult) : resourceResult;
     if (scopeOfMatch !== undefined) anyRow = true;
@@ -90,7 +104,7 @@ export function planResources(table: PolicyTable, input: PlanInput, options: Eng
   }
   const combined = and(perAction);
   const filter: PlanFilter = combined === true ? { kind: 'KIND_ALWAYS_ALLOWED' } : combined === false ? { kind: 'KIND_ALWAYS_DENIED' } : { kind: 'KIND_CONDITIONAL', condition: combined };
-  const filterDebug = !anyRow ? 'NO_MATCH' : typeof combined === 'boolean' ? `(${combined})` : planDebug(combined);
+  const filterDebug = combined === false && !anyRow ? 'NO_MATCH' : typeof combined === 'boolean' ? `(${combined})` : planDebug(combined);
   return { filter, filterDebug, matchedScopes };
 }
 

@@ -40,7 +40,7 @@ const RESOURCE_RULE = z.strictObject({
 });
 
 const RESOURCE_POLICY = z.strictObject({
-  resource: NAME,
+  resource: z.string().regex(/^[^!*?[\]{}]+$/, 'a resource policy names one resource kind, not a pattern'),
   version: VERSION,
   scope: SCOPE.optional(),
   scopePermissions: SCOPE_PERMISSIONS.optional(),

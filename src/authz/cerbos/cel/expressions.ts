@@ -125,9 +125,12 @@ function inspect(e: Expr, bound: Set<string>, out: CompiledExpression, problems:
     default:
       return { free: true, clock: false };
   }
+  // A constant sub-expression is evaluated now. Like Cerbos' checker, refuse a type error and a
+  // malformed timestamp or duration literal; an error that only happens at run time (`1/0`) loads.
   if (!facts.free && !facts.clock && problems.length === 0 && k.case !== 'selectExpr') {
     const value = (plan(env, e) as (ctx?: never) => CelResult)();
-    if (isCelError(value)) problems.push(value.message);
+    const literal = k.case === 'callExpr' && (k.value.function === 'timestamp' || k.value.function === 'duration');
+    if (isCelError(value) && (literal || /overload/.test(value.message))) problems.push(value.message);
   }
   return facts;
 }

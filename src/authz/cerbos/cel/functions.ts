@@ -306,6 +306,17 @@ export function celGoCompatibility(): CelFunc[] {
       if (kinds.size > 1) throw new Error('list elements must have the same type');
       return items.sort((a, b) => compare(a, b)) as never;
     }),
+    // cel-go's strings extension: a limit keeps the rest in the last part; strings reverse.
+    celMethod('split', STRING, [STRING, INT], STRINGS, function (this: string, sep: string, n: bigint) {
+      if (n === 0n) return [];
+      const parts = this.split(sep);
+      if (n < 0n || BigInt(parts.length) <= n) return parts;
+      const keep = Number(n) - 1;
+      return [...parts.slice(0, keep), parts.slice(keep).join(sep)];
+    }),
+    celMethod('reverse', STRING, [], STRING, function (this: string) {
+      return [...this].reverse().join('');
+    }),
     // cel-go's strings extension counts code points, not UTF-16 units.
     celMethod('charAt', STRING, [INT], STRING, function (this: string, i: bigint) {
       const chars = [...this];
