@@ -14,7 +14,7 @@ const insert = db.prepare(
 );
 // Rows arrive as JSON arrays: [at, engine, scope, principal, action, resource, decision, policies, errors, latency].
 const appendAll = db.transaction((rows) => {
-  for (const r of rows) insert.run(timeOrderedId(r[0]), ...r);
+  for (const r of rows) insert.run(timeOrderedId(r[0]), r[0], r[1], r[2], r[3], r[4], r[5], r[6], JSON.stringify(r[7]), JSON.stringify(r[8]), r[9]);
 });
 
 /** A UUIDv7, as `timeOrderedId` in decision-log.ts makes them: time first, so inserts append. */

@@ -49,9 +49,9 @@ function toRow(r: PendingDecision): DecisionLogTable {
   };
 }
 
-/** A decision as the writer thread takes it: one JSON array per row, cheap to pass between threads. */
+/** A decision as the writer thread takes it: one array per row, the batch as one JSON string. */
 function toWire(r: PendingDecision): unknown[] {
-  return [r.at, r.engine, r.scope, storable(r.principal), storable(r.action), storable(r.resource), r.decision, JSON.stringify(r.determiningPolicies), JSON.stringify(r.errors), r.latencyMicros];
+  return [r.at, r.engine, r.scope, storable(r.principal), storable(r.action), storable(r.resource), r.decision, r.determiningPolicies, r.errors, r.latencyMicros];
 }
 
 /** The decision log: appended in batches, read newest first. */
