@@ -37,7 +37,7 @@ async function freePort(): Promise<number> {
 }
 
 /** utime + stime of a process from /proc, in ms (USER_HZ is 100). */
-function processCpuMs(pid: number): number {
+export function processCpuMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -5,14 +5,17 @@ import type { CheckResourcesRequest } from '@cerbos/core';
 import { HTTP } from '@cerbos/http';
 import { LoadGenerator, type LoadRun, startFloor, type WireRequest } from './cerbos-load.ts';
 import { type CerbosPdp, startCerbosPdp } from './cerbos-pdp.ts';
-import { startTesseraCerbos, type TesseraCerbos } from './cerbos-tessera.ts';
+import { startTesseraCerbos, startTesseraWorkers, type TesseraCerbos, type TesseraWorkers } from './cerbos-tessera.ts';
 import { settle } from './machine.ts';
 import { prng } from './prng.ts';
 import { table } from './report.ts';
 import { round, summarize, type LatencySummary } from './stats.ts';
 import { combine, perSecond } from './throughput.ts';
 
-export type CerbosSideName = 'cerbos' | 'tessera' | 'floor';
+/** `workers`: Tessera as `tessera serve --workers 2`, N processes sharing the port. */
+export type CerbosSideName = 'cerbos' | 'tessera' | 'workers' | 'floor';
+
+export const TESSERA_WORKERS = 2;
 
 export interface CerbosBenchOptions {
   /** Concurrent connections of autocannon, the same for every server. */
@@ -77,6 +80,7 @@ export interface CerbosCase {
   firstShapeDifference?: { cerbos: unknown; tessera: unknown };
   sides: Partial<Record<CerbosSideName, CerbosSide>>;
   tesseraOverCerbos?: SideRatio;
+  workersOverCerbos?: SideRatio;
   tesseraOverFloor?: SideRatio;
 }
 
@@ -265,15 +269,21 @@ function side(runs: LoadRun[], external: boolean, resources: number, actions: nu
   };
 }
 
-function ratio(t: CerbosSide, o: CerbosSide, sequence: Array<{ side: CerbosSideName; run: LoadRun }>, other: CerbosSideName): SideRatio {
+function ratio(t: CerbosSide, o: CerbosSide, sequence: Array<{ side: CerbosSideName; run: LoadRun }>, other: CerbosSideName, mine: CerbosSideName = 'tessera'): SideRatio {
+  // Each window of this side against the nearest window of the other, so drift cancels pairwise.
   const perPair: number[] = [];
-  for (let i = 0; i + 1 < sequence.length; i++) {
-    const [a, b] = [sequence[i]!, sequence[i + 1]!];
-    const pair = new Set([a.side, b.side]);
-    if (!pair.has('tessera') || !pair.has(other)) continue;
-    const [x, y] = a.side === 'tessera' ? [a.run, b.run] : [b.run, a.run];
-    perPair.push(round(perSecond(x) / perSecond(y)));
-  }
+  sequence.forEach((a, i) => {
+    if (a.side !== mine) return;
+    let nearest: LoadRun | undefined;
+    let distance = Infinity;
+    sequence.forEach((b, j) => {
+      if (b.side === other && Math.abs(i - j) < distance) {
+        distance = Math.abs(i - j);
+        nearest = b.run;
+      }
+    });
+    if (nearest) perPair.push(round(perSecond(a.run) / perSecond(nearest)));
+  });
   return {
     throughput: round(t.requestsPerSecond / o.requestsPerSecond),
     p50: round(t.latencyMs.p50 / o.latencyMs.p50),
@@ -304,12 +314,17 @@ export async function runCerbosBench(o: CerbosBenchOptions, log: (line: string) 
   const want = new Set(o.pattern);
   const pdp: CerbosPdp | undefined = want.has('cerbos') ? await startCerbosPdp(SEED_003_POLICIES) : undefined;
   let tessera: TesseraCerbos | undefined;
+  let workers: TesseraWorkers | undefined;
   const load = new LoadGenerator();
   try {
     if (pdp) log(`  Cerbos ${pdp.version} PDP (pid ${pdp.pid}) at ${pdp.url}`);
     if (want.has('tessera')) {
       tessera = await startTesseraCerbos(SEED_003_POLICIES);
       log(`  Tessera at ${tessera.url}`);
+    }
+    if (want.has('workers')) {
+      workers = await startTesseraWorkers(SEED_003_POLICIES, TESSERA_WORKERS);
+      log(`  Tessera --workers ${TESSERA_WORKERS} (pids ${workers.pids.join(' ')}) at ${workers.url}`);
     }
     const cases: CerbosCase[] = [];
     for (const resources of o.resourcesPerRequest) {
@@ -337,6 +352,10 @@ export async function runCerbosBench(o: CerbosBenchOptions, log: (line: string) 
             if (effect === 'EFFECT_ALLOW') allows++;
           }
         }
+        const w = workers ? await send(workers.url, r) : undefined;
+        if (w && !isDeepStrictEqual(effects(reference.json), effects(w.json))) {
+          throw new Error(`Tessera --workers' effects differ for request ${i}:\nrequest ${r.body}\nreference ${reference.text}\nworkers   ${w.text}`);
+        }
         if (c && t) {
           if (!isDeepStrictEqual(effects(c.json), effects(t.json))) {
             throw new Error(`Tessera's effects differ from Cerbos' for request ${i}:\nrequest ${r.body}\nCerbos  ${c.text}\nTessera ${t.text}`);
@@ -362,26 +381,27 @@ export async function runCerbosBench(o: CerbosBenchOptions, log: (line: string) 
 
       const floor = want.has('floor') ? await startFloor(PATH, floorAnswer!) : undefined;
       try {
-        const urls: Partial<Record<CerbosSideName, string>> = { cerbos: pdp?.url, tessera: tessera?.url, floor: floor?.url };
-        const window = (s: CerbosSideName, durationMs: number) => load.run({ url: urls[s]!, connections: o.connections, durationMs, requests: wire }, s === 'cerbos' ? pdp!.cpuMs : undefined);
-        const order: CerbosSideName[] = (['cerbos', 'tessera', 'floor'] as const).filter((s) => want.has(s));
+        const urls: Partial<Record<CerbosSideName, string>> = { cerbos: pdp?.url, tessera: tessera?.url, workers: workers?.url, floor: floor?.url };
+        const externalCpu: Partial<Record<CerbosSideName, () => number>> = { ...(pdp && { cerbos: pdp.cpuMs }), ...(workers && { workers: workers.cpuMs }) };
+        const window = (s: CerbosSideName, durationMs: number) => load.run({ url: urls[s]!, connections: o.connections, durationMs, requests: wire }, externalCpu[s]);
+        const order: CerbosSideName[] = (['cerbos', 'tessera', 'workers', 'floor'] as const).filter((s) => want.has(s));
         const warmup = (s: CerbosSideName) => (s === 'floor' ? Math.max(1000, Math.round(o.warmupMs / 3000) * 1000) : o.warmupMs);
         log(`  warm-up: ${order.map((s) => `${s} ${warmup(s) / 1000}s`).join(', ')}`);
         for (const s of order) {
           await window(s, warmup(s));
           await settle();
         }
-        const runs: Record<CerbosSideName, LoadRun[]> = { cerbos: [], tessera: [], floor: [] };
+        const runs: Record<CerbosSideName, LoadRun[]> = { cerbos: [], tessera: [], workers: [], floor: [] };
         const sequence: Array<{ side: CerbosSideName; run: LoadRun }> = [];
         for (const s of o.pattern) {
           const run = await window(s, o.windowMs);
           await settle();
           runs[s].push(run);
           sequence.push({ side: s, run });
-          logWindow(log, `${resources}×${s}`, run, s === 'cerbos', resources);
+          logWindow(log, `${resources}×${s}`, run, s in externalCpu, resources);
         }
         const sides: CerbosCase['sides'] = {};
-        for (const s of order) sides[s] = side(runs[s], s === 'cerbos', resources, actionsPerResource);
+        for (const s of order) sides[s] = side(runs[s], s in externalCpu, resources, actionsPerResource);
         const result: CerbosCase = {
           resourcesPerRequest: resources,
           distinctRequests: wire.length,
@@ -395,6 +415,7 @@ export async function runCerbosBench(o: CerbosBenchOptions, log: (line: string) 
         };
         if (sides.tessera && sides.cerbos) result.tesseraOverCerbos = ratio(sides.tessera, sides.cerbos, sequence, 'cerbos');
         if (sides.tessera && sides.floor) result.tesseraOverFloor = ratio(sides.tessera, sides.floor, sequence, 'floor');
+        if (sides.workers && sides.cerbos) result.workersOverCerbos = ratio(sides.workers, sides.cerbos, sequence, 'cerbos', 'workers');
         cases.push(result);
       } finally {
         await floor?.close();
@@ -413,6 +434,7 @@ export async function runCerbosBench(o: CerbosBenchOptions, log: (line: string) 
     await load.close();
     await settle();
     await tessera?.close();
+    await workers?.close();
     await pdp?.close();
   }
 }
@@ -429,11 +451,11 @@ export function formatCerbosReport(r: CerbosBenchResult): string {
   const perSide = r.pattern.length / new Set(r.pattern).size;
   out.push(
     `Cerbos CheckResources over HTTP — ${r.policy} (roles admin/user, owner condition in CEL); the real Cerbos ${r.cerbosVersion} PDP (Go, its own process, disk store, audit off) ` +
-      `vs Tessera (in-process, SQLite file) vs a bare Fastify floor answering Cerbos' constant response. Requests built by @cerbos/http (text/plain JSON), replayed by autocannon ` +
+      `vs Tessera (in-process, SQLite file; and as \`tessera serve --workers ${TESSERA_WORKERS}\`, its processes sharing the port) vs a bare Fastify floor answering Cerbos' constant response. Requests built by @cerbos/http (text/plain JSON), replayed by autocannon ` +
       `from a worker thread; ${r.connections} connections, ${perSide} × ${r.windowMs / 1000}s windows per side (${r.pattern}). ` +
       `Server and load generator share this machine's ${r.cpus} cores: the figures are for this box as a whole, not for a dedicated PDP.`,
   );
-  const names: Record<CerbosSideName, string> = { cerbos: `Cerbos ${r.cerbosVersion} PDP`, tessera: 'Tessera', floor: 'floor: bare Fastify, constant answer' };
+  const names: Record<CerbosSideName, string> = { cerbos: `Cerbos ${r.cerbosVersion} PDP`, tessera: 'Tessera', workers: `Tessera --workers ${TESSERA_WORKERS}`, floor: 'floor: bare Fastify, constant answer' };
   for (const c of r.cases) {
     out.push('');
     out.push(
@@ -441,7 +463,7 @@ export function formatCerbosReport(r: CerbosBenchResult): string {
         `request ${c.requestBytes} B, response ${c.responseBytes.cerbos ?? '–'} B from Cerbos, ${c.responseBytes.tessera ?? '–'} B from Tessera` +
         (c.sides.cerbos && c.sides.tessera ? `; effects checked equal for every request${c.shapeDifferences ? ` (whole responses differ for ${c.shapeDifferences})` : ', whole responses equal but cerbosCallId'}` : ''),
     );
-    const rows = (['cerbos', 'tessera', 'floor'] as const).flatMap((s) => {
+    const rows = (['cerbos', 'tessera', 'workers', 'floor'] as const).flatMap((s) => {
       const x = c.sides[s];
       if (!x) return [];
       return [
@@ -466,6 +488,7 @@ export function formatCerbosReport(r: CerbosBenchResult): string {
         `${name}: throughput ×${fixed(x.throughput, 2)}, p50 ×${fixed(x.p50, 2)}, p99 ×${fixed(x.p99, 2)}${aim}, server CPU/request ×${fixed(x.serverCpu, 2)}  (throughput per adjacent window pair: ${x.perPair.map((v) => `×${fixed(v, 2)}`).join(', ')})`,
       );
     line('Tessera / Cerbos', c.tesseraOverCerbos, '  (aim: throughput ≥ ×5 at p99 < ×1)');
+    line(`Tessera --workers ${TESSERA_WORKERS} / Cerbos`, c.workersOverCerbos, '  (aim: throughput ≥ ×5 at p99 < ×1)');
     line('Tessera / floor', c.tesseraOverFloor, '');
     const failed = Object.values(c.sides).reduce((a, x) => a + x.failed, 0);
     if (failed > 0) out.push(`note: ${failed} requests failed (not 200); first: ${Object.values(c.sides).find((x) => x.firstFailure)?.firstFailure ?? 'connection error or timeout'}. These figures do not measure correct answers.`);
@@ -479,6 +502,6 @@ export function formatCerbosReport(r: CerbosBenchResult): string {
       );
     }
   }
-  out.push('(server CPU: the Cerbos process, all its threads; Tessera and the floor, the main thread they run on. client cores: autocannon\'s worker thread, for every side.)');
+  out.push(`(server CPU: the Cerbos process, all its threads; Tessera --workers ${TESSERA_WORKERS}, all its processes; Tessera and the floor, the main thread they run on. client cores: autocannon\'s worker thread, for every side.)`);
   return out.join('\n');
 }

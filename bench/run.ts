@@ -7,7 +7,7 @@
  *   TESSERA_BENCH_POSTGRES_URL   also run the lookups on PostgreSQL (a fresh database is created and dropped)
  *   TESSERA_BENCH_ONLY           `login`, `oauth`, `lookups`, `authz` or `cerbos` to run one part
  *   TESSERA_BENCH_CONNECTIONS    concurrent sign-ins or authz calls, HTTP and floor alike (default 8; cerbos 50)
- *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF); authz default 4 (FTTF per operation); cerbos default 4 (CTFFTC per case)
+ *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF); authz default 4 (FTTF per operation); cerbos default 4 (CTWFFWTC per case, W = tessera --workers 2)
  *   TESSERA_BENCH_LARGE          users in the large pool (default 100000)
  *   TESSERA_BENCH_REQUESTS       sequential requests per lookup case (default 300)
  */
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       {
         connections: int('TESSERA_BENCH_CONNECTIONS', 50),
         windowMs: int('TESSERA_BENCH_WINDOW_S', 4) * 1000,
-        pattern: ['cerbos', 'tessera', 'floor', 'floor', 'tessera', 'cerbos'],
+        pattern: ['cerbos', 'tessera', 'workers', 'floor', 'floor', 'workers', 'tessera', 'cerbos'],
         warmupMs: 3_000,
         resourcesPerRequest: [1, 10],
         distinctRequests: 500,

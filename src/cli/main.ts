@@ -3,6 +3,7 @@ import { createTessera } from '../app.ts';
 import { applyConfig } from '../config/apply.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { ConfigFile } from '../config/schema.ts';
+import cluster from 'node:cluster';
 import { dirname, resolve } from 'node:path';
 import type { Tessera } from '../app.ts';
 import { PolicyLoadError } from '../authz/cerbos/policy-documents.ts';
@@ -13,6 +14,39 @@ const DEMO_CONFIG = new URL('../config/demo.yaml', import.meta.url).pathname;
 
 function dbUrl(value: string): string {
   return value.startsWith('postgres') || value.startsWith('sqlite:') ? value : `sqlite:${value}`;
+}
+
+/**
+ * The primary of `--workers N`: forks the workers, which share the listening port (node:cluster),
+ * replaces one that dies, and stops them all on SIGINT/SIGTERM. It serves nothing itself.
+ */
+async function runWorkers(count: number, host: string, closePrimary: () => Promise<void>): Promise<void> {
+  let stopping = false;
+  const listening = new Promise<number>((resolve) => {
+    let ready = 0;
+    cluster.on('listening', (_worker, address) => {
+      if (++ready === count) resolve(address.port);
+    });
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    console.error(`tessera: worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    cluster.fork();
+  });
+  for (let i = 0; i < count; i++) cluster.fork();
+  const stop = async () => {
+    stopping = true;
+    const exits = Object.values(cluster.workers ?? {}).map((w) => new Promise((resolve) => (w!.isDead() ? resolve(undefined) : w!.once('exit', resolve))));
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    await Promise.all(exits);
+    await closePrimary();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const port = await listening;
+  const pids = Object.values(cluster.workers ?? {}).map((w) => w!.process.pid);
+  console.log(`Tessera listening on http://${host}:${port} (${count} worker processes: ${pids.join(' ')})`);
 }
 
 /** Loads and watches the Cerbos policy directory; a set that does not compile stops the start. */
@@ -42,7 +76,19 @@ program
   .option('--demo', 'apply the built-in demo data (the seed scenarios)')
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--cerbos-policies <dir>', 'a directory of Cerbos policies to load and watch')
-  .action(async (o: { port: string; host: string; db: string; config?: string; publicUrl?: string; region: string; issuerStyle: 'tessera' | 'aws'; demo?: boolean; logLevel: string; cerbosPolicies?: string }) => {
+  .option('--workers <n>', 'HTTP worker processes sharing the port (stateless, like instances on one database)', '1')
+  .action(async (o: { port: string; host: string; db: string; config?: string; publicUrl?: string; region: string; issuerStyle: 'tessera' | 'aws'; demo?: boolean; logLevel: string; cerbosPolicies?: string; workers: string }) => {
+    const workers = Number(o.workers);
+    if (!Number.isInteger(workers) || workers < 1) {
+      console.error('tessera: --workers must be a positive integer');
+      process.exit(2);
+    }
+    if (workers > 1 && dbUrl(o.db) === 'sqlite::memory:') {
+      console.error('tessera: --workers needs a database the workers can share: a SQLite file or PostgreSQL');
+      process.exit(2);
+    }
+    // A worker process only serves: the primary migrated the database, applied the config and watches policies.
+    const isWorker = cluster.isWorker;
     const file: ConfigFile | undefined = o.config ? loadConfigFile(o.config) : undefined;
     const port = Number(o.port);
     const region = file?.region ?? o.region;
@@ -57,7 +103,7 @@ program
         process.exit(2);
       }
       credentials.push({ accessKeyId: 'test', secretAccessKey: 'test' });
-      console.warn('\n  WARNING: demo mode accepts the admin access key "test" with secret "test". Never expose this server.\n');
+      if (!isWorker) console.warn('\n  WARNING: demo mode accepts the admin access key "test" with secret "test". Never expose this server.\n');
     }
     const cerbos = file?.cerbos;
     const cerbosAdmin =
@@ -72,9 +118,28 @@ program
       ...(cerbos && { cerbos: { ...(cerbos.requireTokenPrincipal && { requireTokenPrincipal: true }), ...(cerbos.globals && { globals: cerbos.globals }) } }),
     });
     const app = await buildServer(t, { credentials, logLevel: o.logLevel, ...(cerbosAdmin && { cerbosAdmin }), ...(cerbos?.requireTokenPrincipal && { cerbosRequireTokenPrincipal: true }) });
+    if (isWorker) {
+      const stop = async () => {
+        await app.close();
+        await t.close();
+        process.exit(0);
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', () => {});
+      await app.listen({ port, host: o.host });
+      return;
+    }
     if (o.demo) await applyConfig(t, loadConfigFile(DEMO_CONFIG));
     if (file) await applyConfig(t, file);
     const policies = policiesDir ? await loadCerbosPolicies(t, policiesDir, app.log) : undefined;
+    if (workers > 1) {
+      await runWorkers(workers, o.host, async () => {
+        policies?.close();
+        await app.close();
+        await t.close();
+      });
+      return;
+    }
     const pruning = setInterval(() => t.prune().catch((err: unknown) => app.log.warn({ err }, 'pruning expired records failed')), 3600_000);
     pruning.unref();
     const stop = async () => {
