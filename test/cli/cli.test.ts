@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { AdminGetUserCommand, CognitoIdentityProviderClient, InitiateAuthCommand, ListGroupsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminGetUserCommand, CognitoIdentityProviderClient, GetUserCommand, InitiateAuthCommand, ListGroupsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { IsAuthorizedWithTokenCommand, VerifiedPermissionsClient } from '@aws-sdk/client-verifiedpermissions';
 import { describe, expect, it } from 'vitest';
 import { startServerProcess } from '../support/process.ts';
@@ -162,5 +162,26 @@ describe('tessera command', () => {
     writeFileSync(join(dir, 'doc_test.yaml'), suite('EFFECT_DENY'));
     const failed = await run(process.execPath, [BIN, 'test', dir]).catch((e: { code: number; stdout: string }) => e);
     expect(failed).toMatchObject({ code: 4, stdout: expect.stringContaining('OUTCOME: expected: EFFECT_DENY, actual: EFFECT_ALLOW') });
+  });
+
+  it('serves from several worker processes that share the port and the database, and stops them all', async () => {
+    const server = await startServerProcess(['--demo', '--db', `sqlite:${join(tmp(), 't.db')}`, '--workers', '2']);
+    const pids = /\(2 worker processes: (\d+) (\d+)\)/.exec(server.output())?.slice(1).map(Number) ?? [];
+    try {
+      expect(pids).toHaveLength(2);
+      const admin = new CognitoIdentityProviderClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      // Sign-ins land on either worker; each one verifies what the other issued, through the shared database.
+      for (let i = 0; i < 4; i++) {
+        const auth = await admin.send(new InitiateAuthCommand({ ClientId: 'demospa0000000000000000001', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD: 'Passw0rd!' } }));
+        for (let j = 0; j < 3; j++) {
+          const user = await admin.send(new GetUserCommand({ AccessToken: auth.AuthenticationResult!.AccessToken! }));
+          expect(user.Username).toBe('alice');
+        }
+      }
+      admin.destroy();
+    } finally {
+      await server.stop();
+    }
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   });
 });
