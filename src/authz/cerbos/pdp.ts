@@ -55,8 +55,7 @@ export class CerbosPdp {
   }
 
   async checkResources(req: CheckResourcesRequest): Promise<CheckResourcesResult> {
-    const principal = await this.principalOf(req);
-    const jwt = req.auxData?.jwt ? await this.claims(req.auxData.jwt.token) : undefined;
+    const { principal, jwt } = await this.principalOf(req);
     const table = await this.table();
     const prepared = preparePrincipal(principal);
     const results = req.resources.map(({ resource, actions }) => {
@@ -84,8 +83,7 @@ export class CerbosPdp {
 
   /** PlanResources: the filter over resource attributes that selects what the principal may act on. */
   async planResources(req: Omit<PlanInput, 'auxData'> & { auxData?: { jwt?: { token: string } } }): Promise<PlanOutput & { principal: CheckPrincipal }> {
-    const principal = await this.principalOf({ principal: req.principal, resources: [], ...(req.auxData && { auxData: req.auxData }) });
-    const jwt = req.auxData?.jwt ? await this.claims(req.auxData.jwt.token) : undefined;
+    const { principal, jwt } = await this.principalOf({ principal: req.principal, resources: [], ...(req.auxData && { auxData: req.auxData }) });
     const out = planResources(await this.table(), { principal, resource: req.resource, actions: req.actions, ...(jwt && { auxData: { jwt } }) }, this.engineOptions);
     return { ...out, principal };
   }
@@ -217,18 +215,20 @@ export class CerbosPdp {
     return changedIds;
   }
 
-  private async principalOf(req: CheckResourcesRequest): Promise<CheckPrincipal> {
+  /** The request's principal, and the verified claims of its token (read once) when it has one. */
+  private async principalOf(req: CheckResourcesRequest): Promise<{ principal: CheckPrincipal; jwt?: Record<string, unknown> }> {
     const token = req.auxData?.jwt?.token;
     if (!token) {
       if (this.options.requireTokenPrincipal) throw invalidArgument('this server builds principals from tokens: auxData.jwt.token is required');
-      return req.principal;
+      return { principal: req.principal };
     }
+    const jwt = await this.claims(token);
     if (!req.principal.id || this.options.requireTokenPrincipal) {
-      const fromToken = principalFromClaims(await this.claims(token));
+      const fromToken = principalFromClaims(jwt);
       if (req.principal.id && req.principal.id !== fromToken.id) throw invalidArgument('principal.id does not match the token subject');
-      return { ...fromToken, ...(req.principal.policyVersion && { policyVersion: req.principal.policyVersion }), ...(req.principal.scope && { scope: req.principal.scope }) };
+      return { principal: { ...fromToken, ...(req.principal.policyVersion && { policyVersion: req.principal.policyVersion }), ...(req.principal.scope && { scope: req.principal.scope }) }, jwt };
     }
-    return req.principal;
+    return { principal: req.principal, jwt };
   }
 
   private async claims(token: string): Promise<Record<string, unknown>> {
