@@ -94,8 +94,14 @@ export class DecisionLogRepository {
       this.writer = writer;
     }
     const id = ++this.nextId;
-    const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    this.writer.postMessage({ id, rows });
+    const writer = this.writer;
+    // While a batch is in flight the writer keeps the process alive, so a shutdown that awaits the
+    // flush is not cut short; idle, it does not hold the process open.
+    writer.ref();
+    const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject })).finally(() => {
+      if (this.waiting.size === 0) writer.unref();
+    });
+    writer.postMessage({ id, rows });
     return done;
   }
 

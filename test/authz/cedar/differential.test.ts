@@ -13,7 +13,7 @@
  * stateless `isAuthorized` re-parses every policy on every call (~10 ms per request here); a sample of
  * requests is also decided by the stateless `isAuthorized`, which must agree.
  *
- * Replay a failure with CEDAR_DIFF_SEED=<seed> (printed by fast-check); CEDAR_DIFF_SHRINK=1 lets
+ * The seed is fixed (CEDAR_DIFF_SEED=<seed> picks another, to hunt); CEDAR_DIFF_SHRINK=1 lets
  * fast-check shrink the failing store (slow: each step creates a store); CEDAR_DIFF_RUNS=<n> for a longer hunt.
  * Long runs (CEDAR_DIFF_RUNS≈20+) found a V8 fatal error on Node 20 in optimized callers of cedar-wasm;
  * Tessera now turns off JS-to-Wasm call inlining (src/authz/cedar/cedar.ts), and so does vitest.config.ts.
@@ -375,7 +375,8 @@ describe('Cedar decisions: Tessera against cedar-wasm', () => {
     'answers IsAuthorized and BatchIsAuthorized exactly as cedar-wasm does for random policy stores, entities and requests',
     async () => {
       const avp = server.avp;
-      const seed = process.env.CEDAR_DIFF_SEED ? Number(process.env.CEDAR_DIFF_SEED) : undefined;
+      // A fixed seed by default: the distribution checks below must hold for the cases run, every run.
+      const seed = process.env.CEDAR_DIFF_SEED ? Number(process.env.CEDAR_DIFF_SEED) : 20261125;
       const property = (withSchema: boolean) =>
         fc.asyncProperty(scenarioArb(SIZES, withSchema).map(labelled), async (scenario) => {
           const store = await createStore(avp, scenario, scenario.policies);
