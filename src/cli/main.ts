@@ -125,6 +125,7 @@ program
         process.exit(0);
       };
       process.once('SIGTERM', stop);
+      // Ctrl-C reaches the whole process group; the primary answers it by stopping each worker.
       process.once('SIGINT', () => {});
       await app.listen({ port, host: o.host });
       return;
@@ -132,16 +133,17 @@ program
     if (o.demo) await applyConfig(t, loadConfigFile(DEMO_CONFIG));
     if (file) await applyConfig(t, file);
     const policies = policiesDir ? await loadCerbosPolicies(t, policiesDir, app.log) : undefined;
+    const pruning = setInterval(() => t.prune().catch((err: unknown) => app.log.warn({ err }, 'pruning expired records failed')), 3600_000);
+    pruning.unref();
     if (workers > 1) {
       await runWorkers(workers, o.host, async () => {
+        clearInterval(pruning);
         policies?.close();
         await app.close();
         await t.close();
       });
       return;
     }
-    const pruning = setInterval(() => t.prune().catch((err: unknown) => app.log.warn({ err }, 'pruning expired records failed')), 3600_000);
-    pruning.unref();
     const stop = async () => {
       clearInterval(pruning);
       policies?.close();
