@@ -1,5 +1,6 @@
 import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, type Document } from 'yaml';
 import { z } from 'zod';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../util/json-depth.ts';
 
 /**
  * Cerbos policy documents, as its JSON schema defines them: unknown fields are refused, as
@@ -126,6 +127,16 @@ export interface ParsedPolicy {
 
 /** Parses one YAML or JSON source holding one or more `---`-separated policies. */
 export function parsePolicySource(file: string, text: string): ParsedPolicy[] {
+  try {
+    return parseDocuments(file, text);
+  } catch (e) {
+    // The YAML library recurses over nesting; a file nested deep enough exhausts the stack.
+    if (e instanceof RangeError) throw new PolicyLoadError([{ file, message: `the policy nests too deeply to read: ${e.message}` }]);
+    throw e;
+  }
+}
+
+function parseDocuments(file: string, text: string): ParsedPolicy[] {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (!Array.isArray(docs)) return [];
@@ -141,7 +152,12 @@ export function parsePolicySource(file: string, text: string): ParsedPolicy[] {
     }
     if (doc.contents === null) continue;
     const positionOf = positionFinder(doc, lines);
-    const parsed = POLICY_DOCUMENT.safeParse(doc.toJS({ maxAliasCount: 100 }));
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+      problems.push({ file, position: positionOf([]), message: `the policy nests deeper than ${MAX_JSON_DEPTH} levels` });
+      continue;
+    }
+    const parsed = POLICY_DOCUMENT.safeParse(value);
     if (!parsed.success) {
       for (const issue of simplestIssues(parsed.error.issues)) {
         const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));

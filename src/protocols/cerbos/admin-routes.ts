@@ -3,6 +3,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { CerbosError } from '../../authz/cerbos/errors.ts';
 import type { CerbosPdp } from '../../authz/cerbos/pdp.ts';
 import { PolicyLoadError } from '../../authz/cerbos/policy-documents.ts';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../util/json-depth.ts';
 import { sendCerbosError } from './errors.ts';
 import { parseBody } from './routes.ts';
 
@@ -73,6 +74,7 @@ export async function registerCerbosAdmin(app: FastifyInstance, pdp: CerbosPdp, 
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CerbosError(3, 'proto: syntax error: expected an object');
       for (const k of Object.keys(body)) if (k !== 'policies') throw new CerbosError(3, `proto: unknown field "${k}"`);
       if (!Array.isArray(body.policies) || body.policies.length === 0) throw new CerbosError(3, 'validation error: policies: value is required');
+      if (nestedDeeperThan(body.policies, MAX_JSON_DEPTH)) throw new CerbosError(3, 'proto: exceeded max recursion depth');
       await pdp.addOrUpdate(body.policies);
       return { success: {} };
     });

@@ -1,6 +1,7 @@
 import type { CheckOutput, CheckPrincipal, CheckResource } from '../../authz/cerbos/engine.ts';
 import { CerbosError } from '../../authz/cerbos/errors.ts';
 import type { CheckResourcesRequest, CheckResourcesResult } from '../../authz/cerbos/pdp.ts';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../util/json-depth.ts';
 
 /**
  * The CheckResources request and response as Cerbos' HTTP gateway reads and writes them
@@ -56,6 +57,7 @@ class Reader {
   attr(v: unknown, path: string): Record<string, unknown> {
     if (v === undefined || v === null) return {};
     if (typeof v !== 'object' || Array.isArray(v)) throw syntax(`invalid value for map field ${path}`);
+    if (nestedDeeperThan(v, MAX_JSON_DEPTH)) throw syntax('exceeded max recursion depth');
     for (const k of Object.keys(v)) if (!k) this.violate(`${path}[""]`, 'string.min_len', 'must be at least 1 characters');
     return v as Record<string, unknown>;
   }

@@ -87,6 +87,11 @@ describe('loading Cerbos policies refuses what cerbos compile refuses, with the 
     expect(problemsOf({ 'a.yaml': contact('true'), 'b.yaml': contact('true') })[0]?.message).toBe('duplicate policy definitions: resource.contact.vdefault is also defined in a.yaml');
   });
 
+  it('a value nested deeper than any policy needs', () => {
+    const deep = contact('true').replace('  rules:\n', `  constants:\n    local:\n      x: ${'['.repeat(5_000)}${']'.repeat(5_000)}\n  rules:\n`);
+    expect(problemsOf({ 'p.yaml': deep })[0]?.message).toMatch(/nests (deeper than 64 levels|too deeply)|invalid YAML: Maximum call stack/);
+  });
+
   it('reports every problem of a set, not only the first', () => {
     expect(problemsOf({ 'a.yaml': contact('1 +'), 'b.yaml': contact('frob()').replace('contact', 'other') })).toHaveLength(2);
   });

@@ -1,0 +1,58 @@
+/**
+ * Malformed requests to the Cerbos API get Cerbos' own answers: `google.rpc.Status` JSON with code 3
+ * and a 400, the gateway's 501 for a wrong method and 404 for an unknown path; never a 500.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const POLICIES = fileURLToPath(new URL('../../examples/seed-003-contacts/cerbos', import.meta.url));
+const ADMIN = { username: 'admin', password: 'a long enough admin password' };
+const valid = { principal: { id: 'u1', roles: ['user'] }, resources: [{ resource: { kind: 'contact', id: 'c1', attr: { owner: 'u1' } }, actions: ['read'] }] };
+
+describe('the Cerbos API refuses malformed requests as Cerbos does', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ cerbos: { policiesDir: POLICIES, admin: ADMIN } });
+  });
+  afterAll(() => s.close());
+
+  const post = async (path: string, body: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${s.url}${path}`, { method: 'POST', body, headers });
+    return { status: res.status, body: (await res.json()) as { code?: number; message?: string } };
+  };
+
+  it.each([
+    ['invalid JSON', '{"principal":', /./],
+    ['a body that is not an object', '[1,2]', /^proto: syntax error/],
+    ['an unknown field', JSON.stringify({ ...valid, colour: 'blue' }), /^proto: unknown field "colour"$/],
+    ['a wrongly typed field', JSON.stringify({ ...valid, includeMeta: 'true' }), /invalid value for bool field/],
+    ['a missing principal', JSON.stringify({ resources: valid.resources }), /^validation error: principal: value is required$/],
+    ['duplicate actions', JSON.stringify({ ...valid, resources: [{ ...valid.resources[0], actions: ['read', 'read'] }] }), /repeated value must contain unique items/],
+    ['a malformed scope', JSON.stringify({ ...valid, principal: { ...valid.principal, scope: 'a..b!' } }), /principal\.scope: does not match regex pattern/],
+    ['51 resources', JSON.stringify({ ...valid, resources: Array.from({ length: 51 }, (_, i) => ({ resource: { kind: 'contact', id: `c${i}` }, actions: ['read'] })) }), /^number of resources in batch \(51\) exceeds configured limit \(50\)$/],
+    ['attributes nested 10,000 deep', `{"principal":{"id":"u1","roles":["user"],"attr":{"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}},"resources":${JSON.stringify(valid.resources)}}`, /exceeded max recursion depth/],
+  ])('%s: 400 with code 3', async (_name, body, message) => {
+    expect(await post('/api/check/resources', body)).toEqual({ status: 400, body: expect.objectContaining({ code: 3, message: expect.stringMatching(message) }) });
+  });
+
+  it('reads the body whatever its content type, as the JS client sends text/plain', async () => {
+    for (const type of ['text/plain;charset=UTF-8', 'application/json', 'application/octet-stream']) {
+      expect((await post('/api/check/resources', JSON.stringify(valid), { 'content-type': type })).status).toBe(200);
+    }
+  });
+
+  it('answers a wrong method with 501 and an unknown API path with 404, in the same shape', async () => {
+    const get = await fetch(`${s.url}/api/check/resources`);
+    expect({ status: get.status, body: await get.json() }).toEqual({ status: 501, body: { code: 12, message: 'Method Not Allowed' } });
+    expect(await post('/api/nope', '{}')).toEqual({ status: 404, body: { code: 5, message: 'Not Found' } });
+  });
+
+  it('refuses a policy nested too deeply through the Admin API, and keeps serving', async () => {
+    const deep = `{"match":${'{"all":{"of":['.repeat(5_000)}{"expr":"true"}${']}}'.repeat(5_000)}}`;
+    const policy = `{"apiVersion":"api.cerbos.dev/v1","resourcePolicy":{"version":"default","resource":"doc","rules":[{"actions":["read"],"effect":"EFFECT_ALLOW","roles":["user"],"condition":${deep}}]}}`;
+    const res = await fetch(`${s.url}/admin/policy`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}` }, body: `{"policies":[${policy}]}` });
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 400, body: { code: 3, message: 'proto: exceeded max recursion depth' } });
+    expect((await post('/api/check/resources', JSON.stringify(valid))).status).toBe(200);
+  });
+});
