@@ -307,3 +307,11 @@ export function writeCheckResourceSet(req: WireCheckRequest, result: CheckResour
   }
   return { ...(req.requestId && { requestId: req.requestId }), resourceInstances: instances, ...(req.includeMeta && { meta: { resourceInstances: meta } }) };
 }
+
+/** CheckResourceBatch (`POST /api/check_resource_batch`), deprecated since Cerbos 0.16: effects only. */
+export function writeCheckResourceBatch(req: WireCheckRequest, result: CheckResourcesResult): Json {
+  return {
+    ...(req.requestId && { requestId: req.requestId }),
+    results: result.results.map(({ resource, output }) => ({ resourceId: resource.id, actions: Object.fromEntries([...output.actions].map(([a, e]) => [a, e.effect])) })),
+  };
+}

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CerbosPdp } from '../../authz/cerbos/pdp.ts';
 import { CerbosError } from '../../authz/cerbos/errors.ts';
 import type { Random } from '../../util/random.ts';
-import { readCheckResourceSet, readCheckResources, readPlanResources, writeCheckResourceSet, writeCheckResources, writePlanResources } from './check-wire.ts';
+import { readCheckResourceSet, readCheckResources, readPlanResources, writeCheckResourceBatch, writeCheckResourceSet, writeCheckResources, writePlanResources } from './check-wire.ts';
 import { sendCerbosError } from './errors.ts';
 
 /** The Cerbos PDP version whose API and decisions Tessera reproduces. */
@@ -52,11 +52,7 @@ export async function registerCerbos(app: FastifyInstance, o: CerbosRoutesOption
 
     scope.post('/api/check_resource_batch', handle(async (req) => {
       const request = readCheckResources(parseBody(req.body), (hasToken) => hasToken || o.requireTokenPrincipal);
-      const result = await o.pdp.checkResources(request);
-      return {
-        ...(request.requestId && { requestId: request.requestId }),
-        results: result.results.map(({ resource, output }) => ({ resourceId: resource.id, actions: Object.fromEntries([...output.actions].map(([a, e]) => [a, e.effect])) })),
-      };
+      return writeCheckResourceBatch(request, await o.pdp.checkResources(request));
     }));
 
     scope.get('/api/server_info', handle(async () => ({ version: CERBOS_COMPATIBLE_VERSION })));
