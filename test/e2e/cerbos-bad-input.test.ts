@@ -48,6 +48,13 @@ describe('the Cerbos API refuses malformed requests as Cerbos does', () => {
     expect(await post('/api/nope', '{}')).toEqual({ status: 404, body: { code: 5, message: 'Not Found' } });
   });
 
+  it('still serves the older CheckResourceSet and CheckResourceBatch calls, in their shapes', async () => {
+    const set = await post('/api/check', JSON.stringify({ requestId: 'set-1', actions: ['read', 'update'], principal: { id: 'u1', roles: ['user'] }, resource: { kind: 'contact', instances: { c1: { attr: { owner: 'u1' } }, c2: { attr: { owner: 'u2' } } } } }));
+    expect(set).toEqual({ status: 200, body: { requestId: 'set-1', resourceInstances: { c1: { actions: { read: 'EFFECT_ALLOW', update: 'EFFECT_ALLOW' } }, c2: { actions: { read: 'EFFECT_ALLOW', update: 'EFFECT_DENY' } } } } });
+    const batch = await post('/api/check_resource_batch', JSON.stringify({ principal: { id: 'u1', roles: ['user'] }, resources: [{ actions: ['delete'], resource: { kind: 'contact', id: 'c2', attr: { owner: 'u2' } } }] }));
+    expect(batch).toEqual({ status: 200, body: { results: [{ resourceId: 'c2', actions: { delete: 'EFFECT_DENY' } }] } });
+  });
+
   it('refuses a policy nested too deeply through the Admin API, and keeps serving', async () => {
     const deep = `{"match":${'{"all":{"of":['.repeat(5_000)}{"expr":"true"}${']}}'.repeat(5_000)}}`;
     const policy = `{"apiVersion":"api.cerbos.dev/v1","resourcePolicy":{"version":"default","resource":"doc","rules":[{"actions":["read"],"effect":"EFFECT_ALLOW","roles":["user"],"condition":${deep}}]}}`;
