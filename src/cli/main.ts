@@ -11,6 +11,8 @@ import { watchPolicyDirectory } from '../authz/cerbos/policy-directory.ts';
 import { buildServer } from '../server.ts';
 
 const DEMO_CONFIG = new URL('../config/demo.yaml', import.meta.url).pathname;
+/** Seed 003's Cerbos policy, which the demo serves unless other policies are named. */
+const DEMO_CERBOS_POLICIES = new URL('../../examples/seed-003-contacts/cerbos', import.meta.url).pathname;
 
 function dbUrl(value: string): string {
   return value.startsWith('postgres') || value.startsWith('sqlite:') ? value : `sqlite:${value}`;
@@ -108,7 +110,7 @@ program
     const cerbos = file?.cerbos;
     const cerbosAdmin =
       process.env.TESSERA_CERBOS_ADMIN_USER && process.env.TESSERA_CERBOS_ADMIN_PASSWORD ? { username: process.env.TESSERA_CERBOS_ADMIN_USER, password: process.env.TESSERA_CERBOS_ADMIN_PASSWORD } : cerbos?.admin;
-    const policiesDir = o.cerbosPolicies ?? (cerbos?.policies && resolve(dirname(o.config!), cerbos.policies));
+    const policiesDir = o.cerbosPolicies ?? (cerbos?.policies && resolve(dirname(o.config!), cerbos.policies)) ?? (o.demo ? DEMO_CERBOS_POLICIES : undefined);
     const t = await createTessera({
       db: dbUrl(o.db),
       region,
