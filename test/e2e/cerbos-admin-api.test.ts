@@ -81,6 +81,27 @@ describe.each(backends())('the Cerbos Admin API (%s)', (backend) => {
   });
 });
 
+describe('the Cerbos Admin API against password guessing', () => {
+  it('locks an address out after ten wrong passwords, even from the right one', async () => {
+    const s = await startTestServer({ cerbos: { admin: ADMIN } });
+    try {
+      for (let i = 0; i < 10; i++) expect((await call(s.url, 'GET', '/admin/policies', undefined, basic(ADMIN.username, `guess-${i}`))).body.message).toBe('incorrect credentials');
+      expect(await call(s.url, 'GET', '/admin/policies')).toEqual({ status: 401, body: { code: 16, message: 'too many failed attempts; try again later' } });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('is refused entirely when no credentials are configured', async () => {
+    const s = await startTestServer();
+    try {
+      expect(await call(s.url, 'GET', '/admin/policies')).toMatchObject({ status: 401, body: { code: 16, message: expect.stringContaining('the Admin API is disabled') } });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('Cerbos policies are shared by instances and follow their directory', () => {
   it('a policy written through one instance decides on another within a second', async () => {
     const a = await startTestServer({ cerbos: { admin: ADMIN } });
