@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { dirname, join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -149,6 +150,8 @@ function runSuite(table: PolicyTable, path: string, file: string): SuiteResult {
     for (const test of suite.tests) {
       if (test.skip) continue;
       const options = { ...suite.options, ...test.options };
+      // Refused rather than ignored: a suite written for strict evaluation would pass for the wrong reasons.
+      if (options.strictEvaluation) throw new Error('strictEvaluation is not supported by Tessera');
       const engine: EngineOptions = {
         defaultPolicyVersion: options.defaultPolicyVersion ?? 'default',
         defaultScope: options.defaultScope ?? '',
@@ -157,10 +160,16 @@ function runSuite(table: PolicyTable, path: string, file: string): SuiteResult {
         now: () => (options.now ? Date.parse(options.now) : Date.now()),
       };
       const expected = new Map<string, string>();
+      const expectedOutputs = new Map<string, Array<{ src: string; val: unknown }>>();
       for (const e of test.expected) {
         const ps = [...(e.principal ? [e.principal] : []), ...expandNames(e.principals, e.principalGroups, suite.principalGroups, 'principals')];
         const rs = [...(e.resource ? [e.resource] : []), ...expandNames(e.resources, e.resourceGroups, suite.resourceGroups, 'resources')];
-        for (const p of ps) for (const r of rs) for (const [a, effect] of Object.entries(e.actions)) expected.set(`${p}\u0000${r}\u0000${a}`, effect);
+        for (const p of ps) {
+          for (const r of rs) {
+            for (const [a, effect] of Object.entries(e.actions)) expected.set(`${p}\u0000${r}\u0000${a}`, effect);
+            for (const o of e.outputs ?? []) expectedOutputs.set(`${p}\u0000${r}\u0000${o.action}`, o.expected);
+          }
+        }
       }
       const jwt = test.input.auxData ? auxData[test.input.auxData]?.jwt : undefined;
       if (test.input.auxData && !auxData[test.input.auxData]) throw new Error(`unknown auxData "${test.input.auxData}"`);
@@ -174,10 +183,17 @@ function runSuite(table: PolicyTable, path: string, file: string): SuiteResult {
           const resource: CheckResource = { kind: r.kind, id: r.id, attr: r.attr ?? {}, ...(r.policyVersion && { policyVersion: r.policyVersion }), ...(r.scope && { scope: r.scope }) };
           const out = check(table, { principal, resource, actions: test.input.actions, ...(jwt && { auxData: { jwt } }) }, engine);
           for (const action of test.input.actions) {
-            const want = expected.get(`${pName}\u0000${rName}\u0000${action}`) ?? 'EFFECT_DENY';
+            const key = `${pName}\u0000${rName}\u0000${action}`;
+            const want = expected.get(key) ?? 'EFFECT_DENY';
             const got = out.actions.get(action)!.effect;
-            if (want === got) result.ok++;
-            else result.failures.push({ test: test.name, principal: pName, resource: rName, action, expected: want, actual: got });
+            // Each expected output must be among the rule outputs of that action.
+            const missing = (expectedOutputs.get(key) ?? []).filter((o) => !out.outputs.some((x) => x.action === action && x.src === o.src && isDeepStrictEqual(x.val, o.val)));
+            if (want === got && !missing.length) result.ok++;
+            else if (want !== got) result.failures.push({ test: test.name, principal: pName, resource: rName, action, expected: want, actual: got });
+            else {
+              const actual = out.outputs.filter((x) => x.action === action).map((x) => ({ src: x.src, val: x.val }));
+              result.failures.push({ test: test.name, principal: pName, resource: rName, action, expected: `outputs ${JSON.stringify(missing)}`, actual: `outputs ${JSON.stringify(actual)}` });
+            }
           }
         }
       }

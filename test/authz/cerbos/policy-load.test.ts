@@ -131,6 +131,31 @@ tests:
     expect(text).toMatch(/update \[FAILED\]\n\s+OUTCOME: expected: EFFECT_ALLOW, actual: EFFECT_DENY/);
   });
 
+  it('checks the outputs a suite expects, and fails when one is missing', async () => {
+    const outputs = mkdtempSync(join(tmpdir(), 'tessera-cerbos-outputs-'));
+    writeFileSync(join(outputs, 'contact.yaml'), contact('true').replace('      roles: ["user"]\n', '      roles: ["user"]\n      output:\n        when:\n          ruleActivated: \'"read by " + P.id\'\n'));
+    const withOutput = (val: string) => `name: Outputs
+principals: { alice: { id: alice, roles: [user] } }
+resources: { c: { kind: contact, id: c1 } }
+tests:
+  - name: Reads say who
+    input: { principals: [alice], resources: [c], actions: [read] }
+    expected:
+      - principal: alice
+        resource: c
+        actions: { read: EFFECT_ALLOW }
+        outputs:
+          - action: read
+            expected: [{ src: "resource.contact.vdefault#rule-001", val: "${val}" }]
+`;
+    writeFileSync(join(outputs, 'outputs_test.yaml'), withOutput('read by alice'));
+    expect(formatTestRun(await runPolicyTests(outputs)).exitCode).toBe(0);
+    writeFileSync(join(outputs, 'outputs_test.yaml'), withOutput('read by bob'));
+    const { text, exitCode } = formatTestRun(await runPolicyTests(outputs));
+    expect(exitCode).toBe(4);
+    expect(text).toContain('OUTCOME: expected: outputs [{"src":"resource.contact.vdefault#rule-001","val":"read by bob"}], actual: outputs [{"src":"resource.contact.vdefault#rule-001","val":"read by alice"}]');
+  });
+
   it('reports policies that do not compile with exit code 3 and the offending line', async () => {
     const broken = mkdtempSync(join(tmpdir(), 'tessera-cerbos-broken-'));
     writeFileSync(join(broken, 'contact.yaml'), contact('R.attr.owner =='));
