@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import {
   type AttributeValue,
   BatchIsAuthorizedCommand,
@@ -25,7 +23,8 @@ import {
 } from '@cedar-policy/cedar-wasm/nodejs';
 import type { HttpRequest } from '@smithy/protocol-http';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type CpuWindow, settle, startCpuWindow } from './machine.ts';
+import { LoadGenerator, type WireRequest } from './load.ts';
+import { settle } from './machine.ts';
 import { table } from './report.ts';
 import { REGION, withSqliteServer } from './server.ts';
 import { round, summarize, type LatencySummary } from './stats.ts';
@@ -422,10 +421,8 @@ function batchInput(storeId: string, c: BatchCase): BatchIsAuthorizedCommandInpu
 
 // --- Requests signed by the real SDK client, captured for replay ----------------------------------
 
-interface SignedRequest {
-  headers: Record<string, string>;
-  body: string;
-}
+/** A signed request as it goes on the wire; AWS JSON calls all go to `/`. */
+type SignedRequest = WireRequest;
 
 class Captured extends Error {}
 
@@ -467,96 +464,12 @@ async function signWithSdk(endpoint: string, credentials: { accessKeyId: string;
       else throw new Error('expected the SDK client to send a string or bytes');
       // autocannon writes Content-Length itself, with the same value the signature covers.
       const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
-      signed.push({ headers, body });
+      signed.push({ path: '/', headers, body });
     }
   } finally {
     client.destroy();
   }
   return signed;
-}
-
-// --- Load generator: autocannon in a worker thread ----------------------------------------------
-
-interface LoadJob {
-  url: string;
-  connections: number;
-  durationMs: number;
-  requests: SignedRequest[];
-}
-interface LoadAnswer {
-  latencies: Float64Array;
-  failed: number;
-  firstFailure?: string;
-  error?: string;
-}
-
-// Plain CommonJS, evaluated in the worker: the server keeps the main thread to itself, so its CPU
-// time is measurable apart from the client's. Prebuilt requests (no setupRequest) keep the
-// generator's own cost per request as low as autocannon allows.
-const LOAD_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const autocannon = require(workerData.autocannon);
-parentPort.on('message', (job) => {
-  const latencies = [];
-  let failed = 0;
-  let firstFailure;
-  const start = performance.now();
-  const end = start + job.durationMs;
-  const requests = job.requests.map((r) => ({ method: 'POST', path: '/', headers: r.headers, body: r.body }));
-  const instance = autocannon(
-    { url: job.url, connections: job.connections, pipelining: 1, duration: Math.max(1, Math.round(job.durationMs / 1000)), timeout: 30, requests },
-    (err, result) => {
-      if (err) return parentPort.postMessage({ error: String(err && err.stack || err) });
-      parentPort.postMessage({ latencies: Float64Array.from(latencies), failed: failed + result.errors + result.timeouts, firstFailure });
-    },
-  );
-  instance.on('response', (client, statusCode, bytes, responseTime) => {
-    if (performance.now() > end) return;
-    if (statusCode === 200) latencies.push(responseTime);
-    else {
-      failed++;
-      if (firstFailure === undefined) firstFailure = 'HTTP ' + statusCode;
-    }
-  });
-});
-`;
-
-class LoadGenerator {
-  private readonly worker = new Worker(LOAD_WORKER, { eval: true, workerData: { autocannon: createRequire(import.meta.url).resolve('autocannon') } });
-
-  /**
-   * One closed-loop window; CPU is measured on this side, where the server's main thread is. A long
-   * synchronous call (a batch) can hold the timer that ends the CPU window past the window's end,
-   * so CPU is scaled back to the window's length.
-   */
-  run(job: LoadJob): Promise<ThroughputRun & { firstFailure?: string }> {
-    const stopCpu = startCpuWindow();
-    const started = performance.now();
-    const cpu = new Promise<CpuWindow>((resolve) =>
-      setTimeout(() => {
-        const window = stopCpu();
-        const scale = job.durationMs / Math.max(job.durationMs, performance.now() - started);
-        resolve({ ...window, processCpuMs: window.processCpuMs * scale, mainThreadMs: window.mainThreadMs * scale });
-      }, job.durationMs),
-    );
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error) => reject(e);
-      this.worker.once('error', onError);
-      this.worker.once('message', (answer: LoadAnswer) => {
-        this.worker.off('error', onError);
-        if (answer.error) return reject(new Error(`load generator: ${answer.error}`));
-        void cpu.then((window) => {
-          const latencies = Array.from(answer.latencies);
-          resolve({ completed: latencies.length, failed: answer.failed, elapsedMs: job.durationMs, latencies, cpu: window, ...(answer.firstFailure ? { firstFailure: answer.firstFailure } : {}) });
-        });
-      });
-      this.worker.postMessage(job);
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.worker.terminate();
-  }
 }
 
 // --- The floor: a bare Fastify endpoint ---------------------------------------------------------

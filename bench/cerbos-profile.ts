@@ -14,7 +14,7 @@ import { Session } from 'node:inspector/promises';
 import { findSourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
-import { LoadGenerator, startFloor, type WireRequest } from './cerbos-load.ts';
+import { LoadGenerator, startFloor, type WireRequest } from './load.ts';
 import { startTesseraCerbos } from './cerbos-tessera.ts';
 import { cerbosRequestSet, SEED_003_POLICIES } from './cerbos.ts';
 import { settle } from './machine.ts';

@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { CheckResourcesRequest } from '@cerbos/core';
 import { HTTP } from '@cerbos/http';
-import { LoadGenerator, type LoadRun, startFloor, type WireRequest } from './cerbos-load.ts';
+import { LoadGenerator, type LoadRun, startFloor, type WireRequest } from './load.ts';
 import { type CerbosPdp, startCerbosPdp } from './cerbos-pdp.ts';
 import { startTesseraCerbos, startTesseraWorkers, type TesseraCerbos, type TesseraWorkers } from './cerbos-tessera.ts';
 import { settle } from './machine.ts';

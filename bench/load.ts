@@ -27,8 +27,8 @@ interface LoadAnswer {
   error?: string;
 }
 
-// Plain CommonJS evaluated in a worker thread, as bench/authz.ts does: an in-process server keeps the
-// main thread to itself, so its CPU time is measurable apart from the load generator's. Prebuilt
+// Plain CommonJS evaluated in a worker thread: an in-process server keeps the main thread to
+// itself, so its CPU time is measurable apart from the load generator's. Prebuilt
 // requests (no setupRequest) keep autocannon's own cost per request as low as it goes. Only 200s
 // count; anything else is a failure.
 const LOAD_WORKER = `
@@ -64,8 +64,10 @@ export class LoadGenerator {
   private readonly worker = new Worker(LOAD_WORKER, { eval: true, workerData: { autocannon: createRequire(import.meta.url).resolve('autocannon') } });
 
   /**
-   * One window. CPU is measured on this side (the main thread is where an in-process server runs);
-   * `external` reads the CPU time of a server in another process over the same window.
+   * One closed-loop window. CPU is measured on this side (the main thread is where an in-process
+   * server runs); `external` reads the CPU time of a server in another process over the same
+   * window. A long synchronous call (a batch) can hold the timer that ends the CPU window past the
+   * window's end, so CPU is scaled back to the window's length.
    */
   run(job: LoadJob, external?: () => number): Promise<LoadRun & { externalCpuMs: number }> {
     const stopCpu = startCpuWindow();
@@ -108,8 +110,8 @@ export class LoadGenerator {
 }
 
 /**
- * The floor: Fastify with defaults and one route at `path` that reads the body (Fastify's own
- * text/plain parser, as the client sends it) and answers with a constant JSON body.
+ * A floor for the Cerbos bench: Fastify with defaults and one route at `path` that reads the body
+ * (Fastify's own text/plain parser, as the client sends it) and answers with a constant JSON body.
  */
 export async function startFloor(path: string, responseBody: string): Promise<{ url: string; close(): Promise<void> }> {
   const app: FastifyInstance = Fastify({ logger: false });
