@@ -15,6 +15,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { IsAuthorizedWithTokenCommand, VerifiedPermissionsClient } from '@aws-sdk/client-verifiedpermissions';
+import { failClosed, listen } from '../support/http-app.ts';
 import { type Credentials, FILE_ID } from './setup.ts';
 
 export interface AppConfig {
@@ -114,25 +115,12 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
       if (m) return files(request, response, m[1]!);
       return json(response, 404, { message: 'Not Found' });
     };
-    handle().catch((error: unknown) => {
-      // Fail closed: when Verified Permissions cannot be asked, nobody gets in.
-      console.error('seed-001 app:', error);
-      if (!response.headersSent) json(response, 500, { message: 'Internal Server Error' });
-      else response.destroy();
-    });
+    failClosed('seed-001 app', response, handle, json);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = await listen(server, config.host, config.port);
   return {
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    url,
     server,
     close: () =>
       new Promise<void>((resolve) => {

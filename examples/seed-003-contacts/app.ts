@@ -23,6 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { HTTP } from '@cerbos/http';
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose';
+import { failClosed, listen } from '../support/http-app.ts';
 
 export interface AppConfig {
   /** Port to listen on; 0 picks a free one. */
@@ -374,24 +375,12 @@ ${rows}
       if (allowed.length > 0) return json(response, 405, { message: 'Method Not Allowed' }, { allow: allowed.map((key) => key.split(' ')[0]).join(', ') });
       return json(response, 404, { message: 'Not Found' });
     };
-    handle().catch((error: unknown) => {
-      console.error('seed-003 app:', error);
-      if (!response.headersSent) json(response, 500, { message: 'Internal Server Error' });
-      else response.destroy();
-    });
+    failClosed('seed-003 app', response, handle, json);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = await listen(server, config.host, config.port);
   return {
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    url,
     server,
     close: () =>
       new Promise<void>((resolve) => {

@@ -15,6 +15,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { failClosed, listen } from '../support/http-app.ts';
 import { type Authorizer, type AuthorizerEvent, createAuthorizer, mapGroupsToPaths } from './authorizer.ts';
 
 export interface AppConfig {
@@ -319,23 +320,10 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
       if (route) return route(request, response, url);
       return json(response, 404, { message: 'Not Found' });
     };
-    handle().catch((error: unknown) => {
-      console.error('seed-004 app:', error);
-      if (!response.headersSent) json(response, 500, { message: 'Internal Server Error' });
-      else response.destroy();
-    });
+    failClosed('seed-004 app', response, handle, json);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = await listen(server, config.host, config.port);
   if (!appUrl) appUrl = url;
   return {
     url,
