@@ -2,7 +2,7 @@ import { type CelInput, type CelResult, isCelError } from '@bufbuild/cel';
 import { type CelBindings, type CompiledExpression, evaluationClock } from './cel/expressions.ts';
 import { fromCel, toCel } from './cel/values.ts';
 import type { CompiledCondition, DerivedRole, Effect, Params, PolicyKind, PolicyTable, RuleRow } from './policy-table.ts';
-import { sanitize } from './policy-table.ts';
+import { policyKeyOf, sanitize } from './policy-table.ts';
 
 export interface CheckPrincipal {
   id: string;
@@ -67,23 +67,12 @@ type Decision = { effect: Effect | 'NO_MATCH'; policy: string; scope: string };
 export function check(table: PolicyTable, input: CheckInput, options: EngineOptions, prepared?: PreparedPrincipal): CheckOutput {
   evaluationClock.nowMs = options.now();
   const { principal, resource } = input;
-  const principalScope = trimScope(principal.scope || options.defaultScope);
-  const principalVersion = principal.policyVersion || options.defaultPolicyVersion;
-  const resourceScope = trimScope(resource.scope || options.defaultScope);
-  const resourceVersion = resource.policyVersion || options.defaultPolicyVersion;
-
   const effects = new Map<string, ActionEffect>();
   const effectiveDerivedRoles = new Set<string>();
   const outputs: OutputEntry[] = [];
   const finish = () => output(input.actions, effects, effectiveDerivedRoles, outputs);
 
-  const principalChain = table.scopeChain('principal', principalScope, principal.id, principalVersion, options.lenientScopeSearch);
-  const resourceChain = table.scopeChain('resource', resourceScope, resource.kind, resourceVersion, options.lenientScopeSearch);
-  if (!principalChain.scopes.length && !resourceChain.scopes.length) return finish();
-
-  const kind = sanitize(resource.kind);
-  const principalExists = table.principalPolicyExists(principalVersion, principalChain.scopes);
-  const resourceExists = table.resourcePolicyExists(resourceVersion, kind, resourceChain.scopes);
+  const { resourceVersion, kind, principalChain, resourceChain, principalExists, resourceExists } = policiesFor(table, principal, resource, options);
   if (!principalExists && !resourceExists) return finish();
 
   const ev = new Evaluation(input, options, prepared ?? preparePrincipal(principal));
@@ -106,7 +95,7 @@ export function check(table: PolicyTable, input: CheckInput, options: EngineOpti
           if (pt === 'resource') {
             let roles = derivedRolesByScope.get(scope);
             if (!roles) {
-              roles = ev.derivedRoles(table.policy(policyKeyFor(resource.kind, resourceVersion, scope))?.derivedRoles, allRoles);
+              roles = ev.derivedRoles(table.policy(policyKeyOf('resource', resource.kind, resourceVersion, scope))?.derivedRoles, allRoles);
               derivedRolesByScope.set(scope, roles);
               for (const r of roles) effectiveDerivedRoles.add(r);
             }
@@ -153,6 +142,42 @@ export function check(table: PolicyTable, input: CheckInput, options: EngineOpti
   return finish();
 }
 
+/**
+ * The policy chains a request reaches: principal and resource policies, by version (the default
+ * when unset) and scope (the default when unset, its ancestors after it), and whether any exist.
+ */
+export function policiesFor(table: PolicyTable, principal: Pick<CheckPrincipal, 'id' | 'policyVersion' | 'scope'>, resource: Pick<CheckResource, 'kind' | 'policyVersion' | 'scope'>, options: EngineOptions) {
+  const principalVersion = principal.policyVersion || options.defaultPolicyVersion;
+  const resourceVersion = resource.policyVersion || options.defaultPolicyVersion;
+  const kind = sanitize(resource.kind);
+  const principalChain = table.scopeChain('principal', trimScope(principal.scope || options.defaultScope), principal.id, principalVersion, options.lenientScopeSearch);
+  const resourceChain = table.scopeChain('resource', trimScope(resource.scope || options.defaultScope), resource.kind, resourceVersion, options.lenientScopeSearch);
+  // A chain without scopes has no policy; Cerbos answers NO_MATCH without looking further.
+  const principalExists = principalChain.scopes.length > 0 && table.principalPolicyExists(principalVersion, principalChain.scopes);
+  const resourceExists = resourceChain.scopes.length > 0 && table.resourcePolicyExists(resourceVersion, kind, resourceChain.scopes);
+  return { resourceVersion, kind, principalChain, resourceChain, principalExists, resourceExists };
+}
+
+/** A resource as CEL sees it; a plan's resource has no id yet. */
+export function prepareResource(r: Pick<CheckResource, 'kind' | 'attr' | 'policyVersion' | 'scope'> & { id?: string }): Map<string, CelInput> {
+  return new Map<string, CelInput>([
+    ['kind', r.kind],
+    ['id', r.id ?? ''],
+    ['attr', toCel(r.attr)],
+    ['policyVersion', r.policyVersion ?? ''],
+    ['scope', trimScope(r.scope ?? '')],
+  ]);
+}
+
+/** `request`, as CEL sees it: the principal, the resource and the verified JWT claims. */
+export function prepareRequest(principal: PreparedPrincipal, resource: Map<string, CelInput>, jwt: Record<string, unknown> | undefined): Map<string, CelInput> {
+  return new Map<string, CelInput>([
+    ['principal', principal],
+    ['resource', resource],
+    ['auxData', jwt ? new Map([['jwt', toCel(jwt)]]) : NO_AUX_DATA],
+  ]);
+}
+
 /** Output errors are shown to callers; say them in cel-go's words, as Cerbos does. */
 const CEL_GO_MESSAGES: Array<[RegExp, string]> = [
   [/^field not found: (.*)$/, 'no such key: $1'],
@@ -176,7 +201,7 @@ function output(actions: string[], effects: Map<string, ActionEffect>, derivedRo
 }
 
 const globalsMaps = new WeakMap<object, CelInput>();
-function globalsMap(globals: Record<string, unknown>): CelInput {
+export function globalsMap(globals: Record<string, unknown>): CelInput {
   let m = globalsMaps.get(globals);
   if (m === undefined) {
     m = toCel(globals);
@@ -207,11 +232,6 @@ function trimScope(scope: string): string {
   return scope.startsWith('.') ? scope.slice(1) : scope;
 }
 
-function policyKeyFor(kind: string, version: string, scope: string): string {
-  const key = `resource.${sanitize(kind)}.v${sanitize(version)}`;
-  return scope ? `${key}/${scope}` : key;
-}
-
 /** One request's evaluation state: its bindings and the caches Cerbos keeps per request. */
 class Evaluation {
   runtimeRoles: string[] = [];
@@ -225,20 +245,9 @@ class Evaluation {
   private runtime: CelInput = new Map();
 
   constructor(input: CheckInput, options: EngineOptions, principal: PreparedPrincipal) {
-    const r = input.resource;
     this.principal = principal;
-    this.resource = new Map<string, CelInput>([
-      ['kind', r.kind],
-      ['id', r.id],
-      ['attr', toCel(r.attr)],
-      ['policyVersion', r.policyVersion ?? ''],
-      ['scope', trimScope(r.scope ?? '')],
-    ]);
-    this.request = new Map<string, CelInput>([
-      ['principal', this.principal],
-      ['resource', this.resource],
-      ['auxData', input.auxData?.jwt ? new Map([['jwt', toCel(input.auxData.jwt)]]) : NO_AUX_DATA],
-    ]);
+    this.resource = prepareResource(input.resource);
+    this.request = prepareRequest(principal, this.resource, input.auxData?.jwt);
     this.globals = globalsMap(options.globals);
   }
 

@@ -3,10 +3,8 @@ import { isCelError } from '@bufbuild/cel';
 import type { Expr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 import { type CelBindings, evaluationClock } from './cel/expressions.ts';
 import { type PlanKnowledge, type PlanOperand, planDebug, residual } from './cel/residual.ts';
-import { toCel } from './cel/values.ts';
-import type { CheckPrincipal, EngineOptions } from './engine.ts';
+import { type CheckPrincipal, type EngineOptions, globalsMap, policiesFor, preparePrincipal, prepareRequest, prepareResource } from './engine.ts';
 import type { CompiledCondition, Params, PolicyKind, PolicyTable, RuleRow } from './policy-table.ts';
-import { sanitize } from './policy-table.ts';
 
 export interface PlanInput {
   principal: CheckPrincipal;
@@ -51,15 +49,7 @@ const not = (c: Cond): Cond => {
 export function planResources(table: PolicyTable, input: PlanInput, options: EngineOptions): PlanOutput {
   evaluationClock.nowMs = options.now();
   const { principal, resource } = input;
-  const principalScope = trim(principal.scope || options.defaultScope);
-  const principalVersion = principal.policyVersion || options.defaultPolicyVersion;
-  const resourceScope = trim(resource.scope || options.defaultScope);
-  const resourceVersion = resource.policyVersion || options.defaultPolicyVersion;
-  const kind = sanitize(resource.kind);
-  const principalChain = table.scopeChain('principal', principalScope, principal.id, principalVersion, options.lenientScopeSearch);
-  const resourceChain = table.scopeChain('resource', resourceScope, resource.kind, resourceVersion, options.lenientScopeSearch);
-  const principalExists = principalChain.scopes.length > 0 && table.principalPolicyExists(principalVersion, principalChain.scopes);
-  const resourceExists = resourceChain.scopes.length > 0 && table.resourcePolicyExists(resourceVersion, kind, resourceChain.scopes);
+  const { resourceVersion, kind, principalChain, resourceChain, principalExists, resourceExists } = policiesFor(table, principal, resource, options);
   const knowledge = new Knowledge(table, input, options);
 
   const matchedScopes: Record<string, string> = {};
@@ -108,10 +98,6 @@ export function planResources(table: PolicyTable, input: PlanInput, options: Eng
   return { filter, filterDebug, matchedScopes };
 }
 
-function trim(scope: string): string {
-  return scope.startsWith('.') ? scope.slice(1) : scope;
-}
-
 /** The request's known values, per set of constants and variables. */
 class Knowledge {
   private readonly base: Omit<CelBindings, 'C' | 'constants' | 'V' | 'variables'>;
@@ -126,30 +112,12 @@ class Knowledge {
     options: EngineOptions,
   ) {
     this.principalRoles = input.principal.roles;
-    const p = input.principal;
-    const r = input.resource;
-    const principal = new Map<string, CelInput>([
-      ['id', p.id],
-      ['roles', p.roles],
-      ['attr', toCel(p.attr)],
-      ['policyVersion', p.policyVersion ?? ''],
-      ['scope', trim(p.scope ?? '')],
-    ]);
-    const resource = new Map<string, CelInput>([
-      ['kind', r.kind],
-      ['id', ''],
-      ['attr', toCel(r.attr)],
-      ['policyVersion', r.policyVersion ?? ''],
-      ['scope', trim(r.scope ?? '')],
-    ]);
-    const request = new Map<string, CelInput>([
-      ['principal', principal],
-      ['resource', resource],
-      ['auxData', new Map([['jwt', toCel(input.auxData?.jwt ?? {})]])],
-    ]);
-    const globals = toCel(options.globals);
+    const principal = preparePrincipal(input.principal);
+    const resource = prepareResource(input.resource);
+    const request = prepareRequest(principal, resource, input.auxData?.jwt);
+    const globals = globalsMap(options.globals);
     this.base = { request, P: principal, R: resource, runtime: new Map([['effectiveDerivedRoles', []]]), G: globals, globals };
-    this.knownAttrs = new Set(Object.keys(r.attr));
+    this.knownAttrs = new Set(Object.keys(input.resource.attr));
   }
 
   rowCondition(row: RuleRow): boolean | PlanOperand {
