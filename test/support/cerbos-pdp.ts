@@ -1,6 +1,6 @@
 /**
  * Runs the real Cerbos PDP (the `@cerbos/cerbos-linux-x64` dev dependency) over a policy directory,
- * on loopback ports of its own, for differential tests. Disk store without watching, audit off,
+ * on loopback ports of its own, for the differential tests and the bench. Disk store without watching, audit off,
  * telemetry off (config and CERBOS_NO_TELEMETRY). The process is killed on close() and, failing
  * that, when the test process exits.
  */
@@ -14,6 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 export interface CerbosPdp {
   /** Base URL of the HTTP API, without a trailing slash. */
   url: string;
+  /** The PDP's process id (the bench reads its CPU time). */
+  pid: number;
   /** Everything the PDP printed so far (for failure messages). */
   output(): string;
   close(): Promise<void>;
@@ -132,5 +134,5 @@ export async function startCerbosPdp(opts: { policiesDir: string; timeoutMs?: nu
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, output: () => out, close };
+  return { url, pid: child.pid!, output: () => out, close };
 }
