@@ -36,6 +36,16 @@ describe('the Cerbos API refuses malformed requests as Cerbos does', () => {
     expect(await post('/api/check/resources', body)).toEqual({ status: 400, body: expect.objectContaining({ code: 3, message: expect.stringMatching(message) }) });
   });
 
+  it.each([
+    ['neither action nor actions', { principal: valid.principal, resource: { kind: 'contact' } }, /^validation error: Exactly one of 'action' or 'actions' field must be set$/],
+    ['both action and actions', { action: 'read', actions: ['update'], principal: valid.principal, resource: { kind: 'contact' } }, /Exactly one of 'action' or 'actions'/],
+    ['a resource with an id', { action: 'read', principal: valid.principal, resource: { kind: 'contact', id: 'c1' } }, /^proto: unknown field "id"$/],
+    ['21 actions', { actions: Array.from({ length: 21 }, (_, i) => `a${i}`), principal: valid.principal, resource: { kind: 'contact' } }, /actions: must contain no more than 20 item\(s\)/],
+    ['a missing resource kind', { action: 'read', principal: valid.principal, resource: {} }, /resource\.kind: value is required/],
+  ])('PlanResources with %s: 400 with code 3', async (_name, body, message) => {
+    expect(await post('/api/plan/resources', JSON.stringify(body))).toEqual({ status: 400, body: expect.objectContaining({ code: 3, message: expect.stringMatching(message) }) });
+  });
+
   it('reads the body whatever its content type, as the JS client sends text/plain', async () => {
     for (const type of ['text/plain;charset=UTF-8', 'application/json', 'application/octet-stream']) {
       expect((await post('/api/check/resources', JSON.stringify(valid), { 'content-type': type })).status).toBe(200);
