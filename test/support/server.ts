@@ -1,11 +1,17 @@
+import type { z } from 'zod';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { VerifiedPermissionsClient } from '@aws-sdk/client-verifiedpermissions';
 import type { FastifyInstance } from 'fastify';
 import { createTessera, type Tessera } from '../../src/app.ts';
 import type { AdminCredentials } from '../../src/protocols/cerbos/admin-routes.ts';
 import { buildServer } from '../../src/server.ts';
+import { applyConfig } from '../../src/config/apply.ts';
+import { ConfigFile } from '../../src/config/schema.ts';
 import type { Clock } from '../../src/util/clock.ts';
 import { type Backend, freshDatabase } from './databases.ts';
+
+/** A config file as written (defaults not yet filled in), applied before the server starts. */
+export type ConfigFileInput = z.input<typeof ConfigFile>;
 
 export const ADMIN_CREDENTIALS = { accessKeyId: 'AKIDTESSERATEST', secretAccessKey: 'tessera-test-secret-key' };
 export const REGION = 'us-east-1';
@@ -33,7 +39,7 @@ export interface TestCerbosOptions {
   globals?: Record<string, unknown>;
 }
 
-export async function startTestServer(opts: { backend?: Backend; clock?: Clock; dbUrl?: string; cerbos?: TestCerbosOptions } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { backend?: Backend; clock?: Clock; dbUrl?: string; cerbos?: TestCerbosOptions; config?: ConfigFileInput } = {}): Promise<TestServer> {
   const fresh = opts.dbUrl ? { url: opts.dbUrl, drop: async () => {} } : await freshDatabase(opts.backend ?? 'sqlite');
   const c = opts.cerbos;
   const tessera = await createTessera({
@@ -44,6 +50,7 @@ export async function startTestServer(opts: { backend?: Backend; clock?: Clock; 
     ...(opts.clock && { clock: opts.clock }),
     ...(c && { cerbos: { ...(c.requireTokenPrincipal && { requireTokenPrincipal: true }), ...(c.globals && { globals: c.globals }) } }),
   });
+  if (opts.config) await applyConfig(tessera, ConfigFile.parse(opts.config));
   if (c?.policiesDir) await tessera.cerbos.loadDirectory(c.policiesDir);
   const app = await buildServer(tessera, { credentials: [ADMIN_CREDENTIALS], logLevel: 'warn', ...(c?.admin && { cerbosAdmin: c.admin }), ...(c?.requireTokenPrincipal && { cerbosRequireTokenPrincipal: true }) });
   await app.listen({ port: 0, host: '127.0.0.1' });
