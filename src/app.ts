@@ -2,6 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { createPolicyStores, type PolicyStores } from './authz/cedar/index.ts';
 import { type CerbosOptions, CerbosPdp } from './authz/cerbos/pdp.ts';
 import { DecisionLog } from './authz/decisions/decision-log.ts';
+import { PoolUserSync } from './authz/rbac/pool-sync.ts';
+import { RbacService } from './authz/rbac/rbac-service.ts';
+import { RbacRepository } from './store/repositories/rbac.ts';
 import { KeyRing } from './crypto/signing-keys.ts';
 import { openStore, type Store } from './store/database.ts';
 import { migrateToLatest } from './store/migrator.ts';
@@ -23,6 +26,7 @@ import { UserRepository } from './store/repositories/users.ts';
 import { TokenService } from './tokens/token-service.ts';
 import { createUserPools, type UserPools } from './userpools/index.ts';
 import type { MessageSender } from './userpools/messages/message-sender.ts';
+import type { User } from './userpools/model.ts';
 import { OutboxSender } from './userpools/messages/outbox-sender.ts';
 import { SmtpSender, type SmtpOptions } from './userpools/messages/smtp-sender.ts';
 import { systemClock, type Clock } from './util/clock.ts';
@@ -54,6 +58,10 @@ export interface Tessera {
   /** The Cerbos-compatible decision point. */
   cerbos: CerbosPdp;
   decisions: DecisionLog;
+  /** Permit-style RBAC environments and their checks. */
+  rbac: RbacService;
+  /** Keeps RBAC users in step with the user pools linked to their environments. */
+  poolUserSync: PoolUserSync;
   /** AWS client tokens of idempotent create operations. */
   clientTokens: ClientTokenRepository;
   outbox: OutboxRepository;
@@ -72,6 +80,16 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
   const keys = new KeyRing(new SigningKeyRepository(db), clock);
   const tokens = new TokenService(keys, db, clock, random, { publicUrl: o.publicUrl, style: o.issuerStyle }, o.region);
   const outbox = new OutboxRepository(db);
+  const decisions = new DecisionLog(new DecisionLogRepository(db, store.file), clock, (err) => o.log?.error({ err }, 'could not write the decision log'));
+  const rbacRepo = new RbacRepository(db);
+  const rbac = new RbacService(rbacRepo, clock, random, decisions);
+  const poolUserSync = new PoolUserSync(rbac, rbacRepo);
+  // A sync that fails is logged and retried at the user's next sign-in; it never blocks the sign-in.
+  const syncing = (what: string) => (e: unknown) => o.log?.error({ err: e }, `RBAC user sync after ${what} failed`);
+  const events = {
+    userCreated: (poolId: string, user: User) => poolUserSync.userSeen(poolId, { sub: user.id, username: user.username, attributes: user.attributes }).catch(syncing('sign-up')),
+    signedIn: (poolId: string, user: User, groups: string[]) => poolUserSync.userSeen(poolId, { sub: user.id, username: user.username, attributes: user.attributes, groups }).catch(syncing('sign-in')),
+  };
   const sender: MessageSender = o.smtp ? new SmtpSender(o.smtp) : new OutboxSender(outbox, clock, random, o.log);
   const userPools = createUserPools({
     db,
@@ -89,8 +107,8 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
     clock,
     random,
     region: o.region,
+    events,
   });
-  const decisions = new DecisionLog(new DecisionLogRepository(db, store.file), clock, (err) => o.log?.error({ err }, 'could not write the decision log'));
   const pools = new PoolRepository(db);
   const policyStores = createPolicyStores({ repo: new PolicyStoreRepository(db), tokens, decisions, clock, random, poolExists: async (id) => (await pools.find(id)) !== undefined });
   const cerbos = new CerbosPdp(new CerbosPolicyRepository(db), clock, decisions, tokens, o.cerbos);
@@ -105,6 +123,8 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
     policyStores,
     cerbos,
     decisions,
+    rbac,
+    poolUserSync,
     clientTokens: new ClientTokenRepository(db),
     outbox,
     prune: () => pruneExpired(db, clock.now()),

@@ -3,6 +3,7 @@ import * as userPools from './migrations/001-user-pools.ts';
 import * as oauth from './migrations/002-oauth.ts';
 import * as cedar from './migrations/003-cedar.ts';
 import * as cerbos from './migrations/004-cerbos.ts';
+import * as rbac from './migrations/005-rbac.ts';
 
 /** Numbered migrations, in order. A new schema change is a new file and one line here. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '002-oauth': oauth,
   '003-cedar': cedar,
   '004-cerbos': cerbos,
+  '005-rbac': rbac,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -27,6 +27,10 @@ export interface Database {
   client_tokens: ClientTokenTable;
   cerbos_policies: CerbosPolicyTable;
   cerbos_policy_set: CerbosPolicySetTable;
+  rbac_environments: RbacEnvironmentTable;
+  rbac_api_keys: RbacApiKeyTable;
+  rbac_objects: RbacObjectTable;
+  rbac_role_assignments: RbacRoleAssignmentTable;
 }
 
 export interface UserPoolTable {
@@ -275,4 +279,41 @@ export interface CerbosPolicyTable {
 export interface CerbosPolicySetTable {
   id: number;
   version: number;
+}
+
+export interface RbacEnvironmentTable {
+  id: string;
+  key: string;
+  project_id: string;
+  project_key: string;
+  organization_id: string;
+  version: number;
+  user_pool_sync: string | null;
+  created_at: number;
+}
+
+export interface RbacApiKeyTable {
+  key_hash: string;
+  environment_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface RbacObjectTable {
+  environment_id: string;
+  kind: string;
+  key: string;
+  id: string;
+  body: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RbacRoleAssignmentTable {
+  environment_id: string;
+  user_key: string;
+  tenant_key: string;
+  role_key: string;
+  id: string;
+  created_at: number;
 }

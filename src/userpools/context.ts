@@ -13,6 +13,16 @@ import type { TokenService } from '../tokens/token-service.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Random } from '../util/random.ts';
 import type { MessageSender } from './messages/message-sender.ts';
+import type { User } from './model.ts';
+
+/**
+ * What other parts of Tessera hear about users, after the fact (e.g. RBAC user sync). A listener's
+ * failure is its own to report: it must not fail the sign-up or sign-in that caused it.
+ */
+export interface UserPoolEvents {
+  userCreated(poolId: string, user: User): Promise<void>;
+  signedIn(poolId: string, user: User, groups: string[]): Promise<void>;
+}
 
 /** What the user pool services share: repositories, the token service and the seams. */
 export interface UserPoolDeps {
@@ -31,4 +41,5 @@ export interface UserPoolDeps {
   clock: Clock;
   random: Random;
   region: string;
+  events?: UserPoolEvents;
 }

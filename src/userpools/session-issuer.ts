@@ -72,6 +72,7 @@ export class SessionIssuer {
       revokedAt: null,
     };
     await this.d.sessions.insert(session, hashRefreshToken(refreshToken));
+    if (this.d.events) await this.d.events.signedIn(pool.id, user, (await this.directory.groupsInTokenOrder(user.id)).map((g) => g.name));
     const tokens = await this.mint(pool, client, user, session, opts.idClaims);
     return { result: { ...this.result(client, tokens), RefreshToken: refreshToken }, session };
   }

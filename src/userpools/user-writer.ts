@@ -81,6 +81,7 @@ export class UserWriter {
       if (await this.d.users.findByUsernameKey(pool.id, usernameKey)) throw new UsernameExistsException('User already exists');
       throw e;
     }
+    if (this.d.events) await this.d.events.userCreated(pool.id, user);
     return user;
   }
 
