@@ -7,6 +7,7 @@ import { registerAwsJson } from './protocols/awsjson/dispatcher.ts';
 import { verifiedPermissions } from './protocols/awsjson/verified-permissions.ts';
 import { type AdminCredentials, registerCerbosAdmin } from './protocols/cerbos/admin-routes.ts';
 import { registerCerbos } from './protocols/cerbos/routes.ts';
+import { registerPermit } from './protocols/permit/routes.ts';
 
 export interface ServerOptions {
   credentials: Array<{ accessKeyId: string; secretAccessKey: string }>;
@@ -39,6 +40,7 @@ export async function buildServer(t: Tessera, o: ServerOptions): Promise<Fastify
   await registerOAuth(app, t);
   await registerCerbos(app, { pdp: t.cerbos, random: t.random, requireTokenPrincipal: o.cerbosRequireTokenPrincipal ?? false });
   await registerCerbosAdmin(app, t.cerbos, o.cerbosAdmin);
+  await registerPermit(app, t.rbac);
   app.get('/health', async () => ({ status: 'ok' }));
   return app;
 }

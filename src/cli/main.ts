@@ -63,6 +63,16 @@ async function loadCerbosPolicies(t: Tessera, dir: string, log: { info(m: string
   }
 }
 
+/** TESSERA_PERMIT_API_KEY opens the `default` environment (created if need be), for demos and CI. */
+async function acceptPermitApiKey(t: Tessera, key: string): Promise<void> {
+  if (key.length < 24) {
+    console.error('tessera: TESSERA_PERMIT_API_KEY must be at least 24 characters long');
+    process.exit(2);
+  }
+  const env = (await t.rbac.environments()).find((e) => e.key === 'default') ?? (await t.rbac.ensureEnvironment('default', 'default'));
+  await t.rbac.addApiKey(env, key, 'TESSERA_PERMIT_API_KEY');
+}
+
 const program = new Command('tessera').description('Self-hosted identity and authorization server').showHelpAfterError();
 
 program
@@ -134,6 +144,7 @@ program
     }
     if (o.demo) await applyConfig(t, loadConfigFile(DEMO_CONFIG));
     if (file) await applyConfig(t, file);
+    if (process.env.TESSERA_PERMIT_API_KEY) await acceptPermitApiKey(t, process.env.TESSERA_PERMIT_API_KEY);
     const policies = policiesDir ? await loadCerbosPolicies(t, policiesDir, app.log) : undefined;
     const pruning = setInterval(() => t.prune().catch((err: unknown) => app.log.warn({ err }, 'pruning expired records failed')), 3600_000);
     pruning.unref();
@@ -185,6 +196,24 @@ program
       const report = await applyConfig(t, file);
       for (const line of report.created) console.log(`created ${line}`);
       for (const line of report.updated) console.log(`updated ${line}`);
+    } finally {
+      await t.close();
+    }
+  });
+
+const rbac = program.command('rbac').description('Permit-style RBAC environments');
+rbac
+  .command('create-api-key')
+  .description('issue an API key for an RBAC environment (created if it does not exist) and print it once')
+  .option('--environment <key>', 'environment key', 'default')
+  .option('--project <key>', 'project key', 'default')
+  .option('--name <name>', 'what the key is for', 'cli')
+  .option('--db <url>', 'sqlite:PATH or postgres://…', process.env.TESSERA_DB ?? 'sqlite:./data/tessera.db')
+  .action(async (o: { environment: string; project: string; name: string; db: string }) => {
+    const t = await createTessera({ db: dbUrl(o.db), region: 'us-east-1', publicUrl: 'http://localhost:7070', issuerStyle: 'tessera' });
+    try {
+      const env = await t.rbac.ensureEnvironment(o.project, o.environment);
+      console.log(await t.rbac.issueApiKey(env, o.name));
     } finally {
       await t.close();
     }

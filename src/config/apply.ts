@@ -4,6 +4,7 @@ import { POOL_ID_PATTERN } from '../userpools/ids.ts';
 import type { ClientInput, PoolInput } from '../userpools/pool-admin.ts';
 import type { UserPool } from '../userpools/model.ts';
 import { applyPolicyStore } from './apply-policy-stores.ts';
+import { applyRbacEnvironment } from './apply-rbac.ts';
 import type { ConfigFile, PoolSpec } from './schema.ts';
 
 export interface ApplyReport {
@@ -21,10 +22,11 @@ export async function applyConfig(t: Tessera, config: ConfigFile): Promise<Apply
   for (const spec of config.userPools) await applyPool(t, spec, report);
   const poolIdOf = async (nameOrId: string) => {
     const pool = (POOL_ID_PATTERN.test(nameOrId) && (await findPool(t, { name: nameOrId, id: nameOrId } as PoolSpec))) || (await findPool(t, { name: nameOrId } as PoolSpec));
-    if (!pool) throw new Error(`policy store identity source: no user pool ${nameOrId}`);
+    if (!pool) throw new Error(`no user pool ${nameOrId}`);
     return pool.id;
   };
   for (const spec of config.policyStores) await applyPolicyStore(t, spec, poolIdOf, report);
+  for (const spec of config.rbac?.environments ?? []) await applyRbacEnvironment(t, spec, poolIdOf, report);
   return report;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RBAC_KEY_PATTERN } from '../authz/rbac/model.ts';
 
 const Attributes = z.record(z.string(), z.string());
 
@@ -85,7 +86,7 @@ const PolicyStoreSpec = z
   })
   .strict();
 
-const RbacKey = z.string().min(1).max(255).regex(/^[A-Za-z0-9_\-.@+|]+$/, 'keys may hold letters, digits and _ - . @ + |');
+const RbacKey = z.string().min(1).max(255).regex(RBAC_KEY_PATTERN, 'keys may hold letters, digits and _ - . @ + |');
 const RbacAttributes = z.record(z.string(), z.unknown());
 
 /** A Permit-style RBAC environment: its schema (resources, roles), tenants, users and role assignments. */

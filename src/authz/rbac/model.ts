@@ -1,5 +1,8 @@
 /** The Permit-style RBAC model: what one environment holds and what a check asks. */
 
+/** What a key may hold: Permit's key characters plus `@ + |`, so emails and `pool|sub` ids fit. */
+export const RBAC_KEY_PATTERN = /^[A-Za-z0-9_\-.@+|]+$/;
+
 export type Attributes = Record<string, unknown>;
 
 export interface RbacEnvironment {
