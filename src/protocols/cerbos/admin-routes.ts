@@ -3,6 +3,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { CerbosError } from '../../authz/cerbos/errors.ts';
 import type { CerbosPdp } from '../../authz/cerbos/pdp.ts';
 import { PolicyLoadError } from '../../authz/cerbos/policy-documents.ts';
+import { FailureLimiter } from '../../util/failure-limiter.ts';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../util/json-depth.ts';
 import { sendCerbosError } from './errors.ts';
 import { parseBody } from './routes.ts';
@@ -21,7 +22,7 @@ const FAILURE_WINDOW_MS = 5 * 60_000;
  * which stores a policy that does not compile and fails later, Tessera refuses it on write.
  */
 export async function registerCerbosAdmin(app: FastifyInstance, pdp: CerbosPdp, credentials: AdminCredentials | undefined): Promise<void> {
-  const failures = new Map<string, { count: number; since: number }>();
+  const failures = new FailureLimiter(MAX_FAILURES, FAILURE_WINDOW_MS);
   const digest = (s: string) => createHash('sha256').update(s).digest();
 
   const authenticate = (req: FastifyRequest) => {
@@ -29,9 +30,7 @@ export async function registerCerbosAdmin(app: FastifyInstance, pdp: CerbosPdp, 
     const header = req.headers.authorization;
     if (!header) throw new CerbosError(16, 'authentication required');
     if (!header.startsWith('Basic ')) throw new CerbosError(16, 'unsupported authentication method');
-    const now = Date.now();
-    const f = failures.get(req.ip);
-    if (f && now - f.since < FAILURE_WINDOW_MS && f.count >= MAX_FAILURES) throw new CerbosError(16, 'too many failed attempts; try again later');
+    if (failures.blocked(req.ip)) throw new CerbosError(16, 'too many failed attempts; try again later');
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) throw new CerbosError(16, 'failed to decode credentials');
@@ -39,10 +38,7 @@ export async function registerCerbosAdmin(app: FastifyInstance, pdp: CerbosPdp, 
     const userOk = timingSafeEqual(digest(decoded.slice(0, colon)), digest(credentials.username));
     const passOk = timingSafeEqual(digest(decoded.slice(colon + 1)), digest(credentials.password));
     if (!(userOk && passOk)) {
-      const entry = f && now - f.since < FAILURE_WINDOW_MS ? f : { count: 0, since: now };
-      entry.count++;
-      failures.set(req.ip, entry);
-      if (failures.size > 10_000) failures.clear();
+      failures.fail(req.ip);
       throw new CerbosError(16, 'incorrect credentials');
     }
   };

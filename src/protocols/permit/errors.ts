@@ -21,6 +21,7 @@ const TITLES: Record<string, string> = {
   UNPROCESSABLE_ENTITY: 'Validation error',
   UNAUTHORIZED: 'Missing or invalid API key',
   FORBIDDEN: 'The API key does not open this environment',
+  TOO_MANY_REQUESTS: 'Too many failed attempts',
 };
 
 function wireOf(e: unknown): PermitWireError | undefined {

@@ -1,18 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RbacEnvironment, RbacRoleAssignment } from '../../authz/rbac/model.ts';
 import type { RbacService } from '../../authz/rbac/rbac-service.ts';
+import { FailureLimiter } from '../../util/failure-limiter.ts';
 import { PermitWireError, sendApiError, sendPdpError } from './errors.ts';
 import * as w from './wire.ts';
 
 type Handler = (req: FastifyRequest, env: RbacEnvironment, reply: FastifyReply) => Promise<unknown>;
 
-/** The environment an `Authorization: Bearer <api key>` opens; Permit's SDK sends its key on every call. */
-async function environmentOf(rbac: RbacService, req: FastifyRequest): Promise<RbacEnvironment> {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  const env = m ? await rbac.environmentOfApiKey(m[1]!) : undefined;
-  if (!env) throw new PermitWireError(401, 'UNAUTHORIZED', m ? 'The API key is not valid' : 'Send the API key as Authorization: Bearer <key>');
-  return env;
-}
+/** Wrong API keys allowed per client address in a window, before it is refused without a lookup. */
+const MAX_KEY_FAILURES = 20;
+const KEY_FAILURE_WINDOW_MS = 5 * 60_000;
 
 /** Bodies are parsed here, not by Fastify, so a malformed one is a 422 in the protocol's shape. */
 function json(body: unknown): unknown {
@@ -30,6 +27,20 @@ function json(body: unknown): unknown {
  * works with `pdp` and `apiUrl` set to Tessera.
  */
 export async function registerPermit(app: FastifyInstance, rbac: RbacService): Promise<void> {
+  const failures = new FailureLimiter(MAX_KEY_FAILURES, KEY_FAILURE_WINDOW_MS);
+
+  /** The environment an `Authorization: Bearer <api key>` opens; Permit's SDK sends its key on every call. */
+  async function environmentOf(rbac: RbacService, req: FastifyRequest): Promise<RbacEnvironment> {
+    if (failures.blocked(req.ip)) throw new PermitWireError(429, 'TOO_MANY_REQUESTS', 'Too many requests with wrong API keys; try again later');
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    const env = m ? await rbac.environmentOfApiKey(m[1]!) : undefined;
+    if (!env) {
+      if (m) failures.fail(req.ip);
+      throw new PermitWireError(401, 'UNAUTHORIZED', m ? 'The API key is not valid' : 'Send the API key as Authorization: Bearer <key>');
+    }
+    return env;
+  }
+
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));

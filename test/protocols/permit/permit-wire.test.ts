@@ -99,3 +99,17 @@ describe('the Permit wire adapter', () => {
     expect((await call('GET', facts('/users'))).body).toMatchObject({ total_count: 2, page_count: 1 });
   });
 });
+
+describe('guessing Permit API keys', () => {
+  it('stops answering an address after 20 wrong keys, even with the right one, for a while', async () => {
+    const s = await startTestServer({ config: { rbac: { environments: [{ key: 'default', apiKey: KEY }] } } });
+    try {
+      const scope = (key: string) => fetch(`${s.url}/v2/api-key/scope`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+      for (let i = 0; i < 20; i++) expect(await scope(`permit_key_guess_${i}_00000000000000`)).toBe(401);
+      expect(await scope('permit_key_guess_last_0000000000000')).toBe(429);
+      expect(await scope(KEY)).toBe(429);
+    } finally {
+      await s.close();
+    }
+  });
+});
