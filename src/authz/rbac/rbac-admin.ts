@@ -252,7 +252,13 @@ export class RbacAdmin {
 
   // Users
 
-  listUsers = (env: RbacEnvironment, page: Page) => this.list<RbacUser>(env, 'user', page);
+  /** Users, or with `role` only those holding that role in some tenant. */
+  async listUsers(env: RbacEnvironment, page: Page & { role?: string }): Promise<Paged<RbacUser>> {
+    if (page.role === undefined) return this.list<RbacUser>(env, 'user', page);
+    const holders = [...new Set((await this.repo.assignments(env.id, { role: page.role })).map((a) => a.user_key))];
+    const slice = holders.slice((page.page - 1) * page.perPage, page.page * page.perPage);
+    return { data: await Promise.all(slice.map((k) => this.getUser(env, k))), total: holders.length };
+  }
   getUser = (env: RbacEnvironment, key: string) => this.find<RbacUser>(env, 'user', key);
 
   createUser(env: RbacEnvironment, input: UserInput): Promise<RbacUser> {
@@ -282,6 +288,21 @@ export class RbacAdmin {
   }
 
   // Role assignments
+
+  async countAssignments(env: RbacEnvironment, filter: { user?: string; role?: string; tenant?: string }): Promise<number> {
+    return (await this.repo.assignments(env.id, filter)).length;
+  }
+
+  /** The user, role and tenant objects of assignments, each read once. */
+  async partiesOf(env: RbacEnvironment, list: RbacRoleAssignment[]): Promise<Array<{ user: RbacUser; role: RbacRole; tenant: RbacTenant }>> {
+    const memo = new Map<string, Promise<unknown>>();
+    const get = <T>(kind: RbacObjectKind, key: string) => {
+      const k = `${kind}:${key}`;
+      if (!memo.has(k)) memo.set(k, this.find<T>(env, kind, key));
+      return memo.get(k) as Promise<T>;
+    };
+    return Promise.all(list.map(async (a) => ({ user: await get<RbacUser>('user', a.user), role: await get<RbacRole>('role', a.role), tenant: await get<RbacTenant>('tenant', a.tenant) })));
+  }
 
   async listAssignments(env: RbacEnvironment, filter: { user?: string; role?: string; tenant?: string }, page: Page): Promise<RbacRoleAssignment[]> {
     const rows = await this.repo.assignments(env.id, filter, { offset: (page.page - 1) * page.perPage, limit: page.perPage });

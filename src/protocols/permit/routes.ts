@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RbacEnvironment, RbacRoleAssignment } from '../../authz/rbac/model.ts';
+import type { RbacEnvironment } from '../../authz/rbac/model.ts';
 import type { RbacService } from '../../authz/rbac/rbac-service.ts';
 import { FailureLimiter } from '../../util/failure-limiter.ts';
 import { PermitWireError, sendApiError, sendPdpError } from './errors.ts';
@@ -114,7 +114,8 @@ export async function registerPermit(app: FastifyInstance, rbac: RbacService): P
     // Users
     const facts = '/v2/facts/:proj/:env';
     scope.get(`${facts}/users`, api(async (req, env) => {
-      const p = page(req);
+      const q = w.UserListQuery.parse(req.query);
+      const p = { page: q.page, perPage: q.per_page, ...(q.search && { search: q.search }), ...(q.role && { role: q.role }) };
       const { data, total } = await admin.listUsers(env, p);
       return { data: await Promise.all(data.map(async (u) => w.writeUser(env, u, await rolesOf(env, u.key)))), total_count: total, page_count: Math.max(1, Math.ceil(total / p.perPage)) };
     }));
@@ -163,8 +164,16 @@ export async function registerPermit(app: FastifyInstance, rbac: RbacService): P
     // Role assignments
     scope.get(`${facts}/role_assignments`, api(async (req, env) => {
       const q = w.AssignmentQuery.parse(req.query);
-      const list = await admin.listAssignments(env, { ...(q.user && { user: q.user }), ...(q.role && { role: q.role }), ...(q.tenant && { tenant: q.tenant }) }, { page: q.page, perPage: q.per_page });
-      return list.map((a: RbacRoleAssignment) => w.writeAssignment(env, a));
+      const filter = { ...(q.user && { user: q.user }), ...(q.role && { role: q.role }), ...(q.tenant && { tenant: q.tenant }) };
+      const list = await admin.listAssignments(env, filter, { page: q.page, perPage: q.per_page });
+      const parties = await admin.partiesOf(env, list);
+      const data = list.map((a, i) => {
+        const p = parties[i]!;
+        return q.detailed ? w.writeDetailedAssignment(env, a, p) : w.writeAssignment(env, { ...a, userId: p.user.id, roleId: p.role.id, tenantId: p.tenant.id });
+      });
+      if (!q.include_total_count) return data;
+      const total = await admin.countAssignments(env, filter);
+      return { data, total_count: total, page_count: Math.max(1, Math.ceil(total / q.per_page)) };
     }));
     scope.post(`${facts}/role_assignments`, api(async (req, env) => {
       const b = w.Assignment.parse(json(req.body));

@@ -48,7 +48,9 @@ export const Assignment = z.object({ user: Key, role: Key, tenant: Key.optional(
 export const UserRole = z.object({ role: Key, tenant: Key.optional() });
 
 /** A check as the SDK sends it: the user as a key or an object, the resource always an object. */
-const CheckUser = z.union([Key.transform((key): { key: string; attributes?: Record<string, unknown> | null } => ({ key })), z.object({ key: Key, attributes: Attributes.nullish() }).loose()]);
+// Any string is a user key to the PDP: a key nobody synced is denied, not refused.
+const CheckKey = z.string().min(1);
+const CheckUser = z.union([CheckKey.transform((key): { key: string; attributes?: Record<string, unknown> | null } => ({ key })), z.object({ key: CheckKey, attributes: Attributes.nullish() }).loose()]);
 export const CheckQuery = z.object({
   user: CheckUser,
   action: z.string().min(1).max(255),
@@ -70,7 +72,9 @@ export const PageQuery = z.object({
   per_page: z.coerce.number().int().min(1).max(100).default(30),
   search: z.string().max(255).optional(),
 });
-export const AssignmentQuery = PageQuery.extend({ user: z.string().optional(), role: z.string().optional(), tenant: z.string().optional() });
+export const UserListQuery = PageQuery.extend({ role: z.string().optional() });
+const Flag = z.enum(['true', 'false']).default('false').transform((v) => v === 'true');
+export const AssignmentQuery = PageQuery.extend({ user: z.string().optional(), role: z.string().optional(), tenant: z.string().optional(), detailed: Flag, include_total_count: Flag });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -118,8 +122,20 @@ export function writeRole(env: RbacEnvironment, r: RbacRole) {
   return { key: r.key, id: r.id, ...scoped(env), name: r.name, ...(r.description !== undefined && { description: r.description }), permissions: r.permissions, extends: r.extends, created_at: iso(r.createdAt), updated_at: iso(r.updatedAt) };
 }
 
-export function writeAssignment(env: RbacEnvironment, a: RbacRoleAssignment & { userId?: string; roleId?: string; tenantId?: string }) {
-  return { id: a.id, user: a.user, role: a.role, tenant: a.tenant, ...(a.userId && { user_id: a.userId, role_id: a.roleId, tenant_id: a.tenantId }), ...scoped(env), created_at: iso(a.createdAt) };
+export function writeAssignment(env: RbacEnvironment, a: RbacRoleAssignment & { userId: string; roleId: string; tenantId: string }) {
+  return { id: a.id, user: a.user, role: a.role, tenant: a.tenant, user_id: a.userId, role_id: a.roleId, tenant_id: a.tenantId, ...scoped(env), created_at: iso(a.createdAt) };
+}
+
+/** `detailed=true`: the user, role and tenant as objects (Permit's RoleAssignmentDetailedRead). */
+export function writeDetailedAssignment(env: RbacEnvironment, a: RbacRoleAssignment, p: { user: RbacUser; role: RbacRole; tenant: RbacTenant }) {
+  return {
+    id: a.id,
+    user: { id: p.user.id, key: p.user.key, ...(p.user.email !== undefined && { email: p.user.email }), ...(p.user.firstName !== undefined && { first_name: p.user.firstName }), ...(p.user.lastName !== undefined && { last_name: p.user.lastName }), attributes: p.user.attributes },
+    role: { id: p.role.id, key: p.role.key, name: p.role.name, ...(p.role.description !== undefined && { description: p.role.description }), permissions: p.role.permissions },
+    tenant: { id: p.tenant.id, key: p.tenant.key, name: p.tenant.name, attributes: p.tenant.attributes },
+    ...scoped(env),
+    created_at: iso(a.createdAt),
+  };
 }
 
 export const BulkUsers = z.object({ operations: z.array(UserCreate).max(1000) });

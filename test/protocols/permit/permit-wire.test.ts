@@ -65,12 +65,16 @@ describe('the Permit wire adapter', () => {
   });
 
   it('refuses malformed checks with 422 and FastAPI-style details, never a 500', async () => {
-    for (const body of ['{not json', '[]', { action: 'wave', resource: { type: 'hello' } }, { user: 7, action: 'wave', resource: { type: 'hello' } }, { user: 'vic', action: '', resource: { type: 'hello' } }, { user: 'vic', action: 'wave', resource: 'hello' }, { user: 'bad key!', action: 'wave', resource: { type: 'hello' } }]) {
+    for (const body of ['{not json', '[]', { action: 'wave', resource: { type: 'hello' } }, { user: 7, action: 'wave', resource: { type: 'hello' } }, { user: 'vic', action: '', resource: { type: 'hello' } }, { user: 'vic', action: 'wave', resource: 'hello' }]) {
       const res = await call('POST', '/allowed', body);
       expect(res.status, JSON.stringify(body)).toBe(422);
       expect(res.body.detail).toBeDefined();
     }
     expect((await call('POST', '/allowed/bulk', { user: 'vic' })).status).toBe(422);
+  });
+
+  it('denies, rather than refuses, a user key no one could have synced', async () => {
+    for (const key of ['bad key!', 'x'.repeat(300)]) expect(await call('POST', '/allowed', { user: key, action: 'wave', resource: { type: 'hello' } })).toMatchObject({ status: 200, body: { allow: false } });
   });
 
   it('refuses attributes nested beyond 64 levels', async () => {
