@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Tessera } from './app.ts';
+import { registerOAuthCors } from './oauth/cors.ts';
 import { registerJwks } from './oauth/jwks.ts';
 import { registerOAuth } from './oauth/routes.ts';
 import { cognitoIdentityProvider } from './protocols/awsjson/cognito-idp.ts';
@@ -35,6 +36,8 @@ export async function buildServer(t: Tessera, o: ServerOptions): Promise<Fastify
     requestIdHeader: false,
     genReqId: () => t.random.uuid(),
   });
+  // Before the routes, whose hooks are fixed as they are added.
+  registerOAuthCors(app);
   await registerAwsJson(app, { services: [cognitoIdentityProvider(t.userPools, t.region), verifiedPermissions(t.policyStores, (poolId) => t.tokens.issuer(poolId), t.clientTokens, t.clock)], region: t.region, clock: t.clock, credentials: o.credentials });
   await registerJwks(app, t);
   await registerOAuth(app, t);
