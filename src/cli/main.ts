@@ -22,12 +22,16 @@ function dbUrl(value: string): string {
  * The primary of `--workers N`: forks the workers, which share the listening port (node:cluster),
  * replaces one that dies, and stops them all on SIGINT/SIGTERM. It serves nothing itself.
  */
-async function runWorkers(count: number, host: string, closePrimary: () => Promise<void>): Promise<void> {
+async function runWorkers(count: number, host: string, gatewayHost: string | undefined, closePrimary: () => Promise<void>): Promise<void> {
   let stopping = false;
-  const listening = new Promise<number>((resolve) => {
-    let ready = 0;
-    cluster.on('listening', (_worker, address) => {
-      if (++ready === count) resolve(address.port);
+  // Each worker listens on the API port first, then on the gateway's if there is one.
+  const perWorker = gatewayHost === undefined ? 1 : 2;
+  const listening = new Promise<number[]>((resolve) => {
+    const ports = new Map<number, number[]>();
+    cluster.on('listening', (worker, address) => {
+      ports.set(worker.id, [...(ports.get(worker.id) ?? []), address.port]);
+      const ready = [...ports.values()].filter((p) => p.length === perWorker);
+      if (ready.length === count) resolve(ready[0]!);
     });
   });
   cluster.on('exit', (worker, code, signal) => {
@@ -46,8 +50,9 @@ async function runWorkers(count: number, host: string, closePrimary: () => Promi
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const port = await listening;
+  const [port, gatewayPort] = await listening;
   const pids = Object.values(cluster.workers ?? {}).map((w) => w!.process.pid);
+  if (gatewayPort !== undefined) console.log(`Tessera gateway listening on http://${gatewayHost}:${gatewayPort}`);
   console.log(`Tessera listening on http://${host}:${port} (${count} worker processes: ${pids.join(' ')})`);
 }
 
@@ -88,8 +93,9 @@ program
   .option('--demo', 'apply the built-in demo data (the seed scenarios)')
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--cerbos-policies <dir>', 'a directory of Cerbos policies to load and watch')
+  .option('--gateway-port <port>', 'port of the API gateway (routes from the config file\'s gateway section)')
   .option('--workers <n>', 'HTTP worker processes sharing the port (stateless, like instances on one database)', '1')
-  .action(async (o: { port: string; host: string; db: string; config?: string; publicUrl?: string; region: string; issuerStyle: 'tessera' | 'aws'; demo?: boolean; logLevel: string; cerbosPolicies?: string; workers: string }) => {
+  .action(async (o: { port: string; host: string; db: string; config?: string; publicUrl?: string; region: string; issuerStyle: 'tessera' | 'aws'; demo?: boolean; logLevel: string; cerbosPolicies?: string; workers: string; gatewayPort?: string }) => {
     const workers = Number(o.workers);
     if (!Number.isInteger(workers) || workers < 1) {
       console.error('tessera: --workers must be a positive integer');
@@ -130,8 +136,32 @@ program
       ...(cerbos && { cerbos: { ...(cerbos.requireTokenPrincipal && { requireTokenPrincipal: true }), ...(cerbos.globals && { globals: cerbos.globals }) } }),
     });
     const app = await buildServer(t, { credentials, logLevel: o.logLevel, ...(cerbosAdmin && { cerbosAdmin }), ...(cerbos?.requireTokenPrincipal && { cerbosRequireTokenPrincipal: true }) });
+    const gatewayPort = o.gatewayPort !== undefined ? Number(o.gatewayPort) : file?.gateway?.port;
+    const gatewayHost = file?.gateway?.host ?? o.host;
+    if (gatewayPort !== undefined && (!Number.isInteger(gatewayPort) || gatewayPort < 0 || gatewayPort > 65535)) {
+      console.error('tessera: --gateway-port must be a port number');
+      process.exit(2);
+    }
+    if (gatewayPort !== undefined && !file?.gateway?.routes.length) {
+      console.error('tessera: the gateway needs routes: list them under gateway.routes in --config');
+      process.exit(2);
+    }
+    // The primary applies the config before a worker builds its gateway, so the routes' pools exist.
+    const startGateway = async () => {
+      if (gatewayPort === undefined) return undefined;
+      const { buildGateway } = await import('../gateway/index.ts');
+      try {
+        return await buildGateway(t, { routes: file!.gateway!.routes }, { logLevel: o.logLevel });
+      } catch (e) {
+        console.error(`tessera: the gateway's routes are not valid: ${e instanceof Error ? e.message : String(e)}`);
+        await t.close();
+        process.exit(2);
+      }
+    };
     if (isWorker) {
+      const gateway = await startGateway();
       const stop = async () => {
+        await gateway?.close();
         await app.close();
         await t.close();
         process.exit(0);
@@ -140,6 +170,7 @@ program
       // Ctrl-C reaches the whole process group; the primary answers it by stopping each worker.
       process.once('SIGINT', () => {});
       await app.listen({ port, host: o.host });
+      await gateway?.listen({ port: gatewayPort!, host: gatewayHost });
       return;
     }
     if (o.demo) await applyConfig(t, loadConfigFile(DEMO_CONFIG));
@@ -149,7 +180,7 @@ program
     const pruning = setInterval(() => t.prune().catch((err: unknown) => app.log.warn({ err }, 'pruning expired records failed')), 3600_000);
     pruning.unref();
     if (workers > 1) {
-      await runWorkers(workers, o.host, async () => {
+      await runWorkers(workers, o.host, gatewayPort !== undefined ? gatewayHost : undefined, async () => {
         clearInterval(pruning);
         policies?.close();
         await app.close();
@@ -157,9 +188,11 @@ program
       });
       return;
     }
+    const gateway = await startGateway();
     const stop = async () => {
       clearInterval(pruning);
       policies?.close();
+      await gateway?.close();
       await app.close();
       await t.close();
       process.exit(0);
@@ -169,6 +202,11 @@ program
     await app.listen({ port, host: o.host });
     const address = app.server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
+    if (gateway) {
+      await gateway.listen({ port: gatewayPort!, host: gatewayHost });
+      const g = gateway.server.address();
+      console.log(`Tessera gateway listening on http://${gatewayHost}:${typeof g === 'object' && g ? g.port : gatewayPort}`);
+    }
     console.log(`Tessera listening on http://${o.host}:${actualPort}`);
   });
 
