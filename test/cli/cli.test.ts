@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,5 +185,41 @@ describe('tessera command', () => {
       await server.stop();
     }
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it.each([1, 2])('fronts an upstream with the gateway on its own port (%i worker processes), authorizing by Cognito group', async (workers) => {
+    const upstream = createServer((req, res) => res.end(JSON.stringify({ path: req.url, sub: req.headers['x-tessera-sub'] ?? null })));
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const dir = tmp();
+    writeFileSync(
+      join(dir, 'gateway.yaml'),
+      `gateway:\n  routes:\n    - { path: /movies, methods: [GET], upstream: '${upstreamUrl}', authorizer: { type: groups, userPool: us-east-1_TesseraDemo, groups: [movies-group] } }\n    - { path: /shows, methods: [GET], upstream: '${upstreamUrl}', authorizer: { type: groups, userPool: us-east-1_TesseraDemo, groups: [shows-group] } }\n`,
+    );
+    const server = await startServerProcess(['--demo', '--db', `sqlite:${join(dir, 't.db')}`, '--config', join(dir, 'gateway.yaml'), '--gateway-port', '0', '--workers', String(workers)]);
+    try {
+      const gateway = /Tessera gateway listening on (http:\/\/\S+)/.exec(server.output())?.[1];
+      expect(gateway).toBeDefined();
+      const cognito = new CognitoIdentityProviderClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const auth = await cognito.send(new InitiateAuthCommand({ ClientId: 'demospa0000000000000000001', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD: 'Passw0rd!' } }));
+      cognito.destroy();
+      const bearer = { authorization: `Bearer ${auth.AuthenticationResult!.AccessToken!}` };
+      const movies = await fetch(`${gateway}/movies`, { headers: bearer });
+      expect(movies.status).toBe(200);
+      expect(await movies.json()).toEqual({ path: '/movies', sub: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect((await fetch(`${gateway}/shows`, { headers: bearer })).status).toBe(403);
+      expect((await fetch(`${gateway}/movies`)).status).toBe(401);
+    } finally {
+      await server.stop();
+      upstream.close();
+    }
+  });
+
+  it('refuses to start a gateway whose routes name a pool that does not exist', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'gateway.yaml'), `gateway:\n  routes:\n    - { path: /x, upstream: 'http://127.0.0.1:9', authorizer: { type: groups, userPool: nowhere, groups: [g] } }\n`);
+    const failed = await startServerProcess(['--demo', '--db', `sqlite:${join(dir, 't.db')}`, '--config', join(dir, 'gateway.yaml'), '--gateway-port', '0']).catch((e: Error) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as Error).message).toMatch(/exited with 2[\s\S]*gateway route 1[\s\S]*nowhere/);
   });
 });
