@@ -12,7 +12,7 @@ register();
 // The AWS SDK (used only if the app's URL must be added to the demo client) would warn about Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { configFromEnv, startApp, DEMO_PERMIT_API_KEY } = await import('./app.ts');
-const { allowAppUrl } = await import('./allow-app-url.ts');
+const { allowAppUrl } = await import('../support/allow-app-url.ts');
 
 const DEMO_APP_URL = 'http://localhost:8000';
 const { url: tesseraUrl, credentials, stop, setApp } = await startTessera('seed-000');

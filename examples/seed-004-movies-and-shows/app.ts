@@ -1,22 +1,22 @@
 /**
- * Seed 004, "Using Cognito groups to control access to API endpoints", against Tessera.
+ * Seed 004, "Using Cognito groups to control access to API endpoints", against Tessera: the browser
+ * app. `/login` sends the user to the hosted UI (authorization code + PKCE S256 + state);
+ * `/callback` exchanges the code at `/oauth2/token` with the client secret (HTTP Basic) and keeps the
+ * access token server-side behind an HttpOnly session cookie. The signed-in page then calls the API
+ * through Tessera's gateway with `Authorization: Bearer <access token>` and shows what it answered.
  *
- * One small node:http server plays both parts of the seed:
- * - the browser app: `/login` sends the user to the hosted UI (authorization code + PKCE S256 +
- *   state), `/callback` exchanges the code at `/oauth2/token` with the client secret (HTTP Basic),
- *   keeps the access token server-side behind an HttpOnly session cookie, and shows which endpoints
- *   the user may call;
- * - the API: `GET /movies` and `GET /shows`, each guarded by the authorizer (./authorizer.ts), which
- *   reads the access token from `Authorization: Bearer …` (or, for the browser, from the session).
+ * The app decides nothing: the gateway does (tessera.yaml), in front of the API (api.ts). The app's
+ * own `/movies`, `/shows`, `/lambda/movies` and `/lambda/shows` only relay the gateway's answer to
+ * the browser, adding the session's token on the way.
  *
- * Run it with `npm run example:004` (Tessera included), or alone with
- * `node --import tsx examples/seed-004-movies-and-shows/app.ts` against a running `tessera serve --demo`.
+ * Run it with `npm run example:004` (Tessera, the gateway, the API and the authorizer included), or
+ * alone with `node --import tsx examples/seed-004-movies-and-shows/app.ts` against a running
+ * `tessera serve --demo --config examples/seed-004-movies-and-shows/tessera.yaml --gateway-port 7071`.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { failClosed, listen } from '../support/http-app.ts';
-import { type Authorizer, type AuthorizerEvent, createAuthorizer, mapGroupsToPaths } from './authorizer.ts';
 
 export interface AppConfig {
   /** Port to listen on; 0 picks a free one. */
@@ -26,14 +26,12 @@ export interface AppConfig {
   appUrl?: string;
   /** Tessera's base URL, e.g. http://127.0.0.1:7070 (browsers are sent there, and the app calls it). */
   tesseraUrl: string;
+  /** Tessera's gateway, e.g. http://127.0.0.1:7071: the API's address. */
+  gatewayUrl: string;
   poolId: string;
   clientId: string;
   clientSecret: string;
-  /** The tokens' `iss`; `{tesseraUrl}/{poolId}` unless Tessera runs with another --public-url. */
-  issuer?: string;
   scopes?: string[];
-  /** The authorizer's log; console.log by default, like the seed's Lambda. */
-  log?: (message: string) => void;
 }
 
 /** The demo data's pool and confidential client (src/config/demo.yaml), overridable through the environment. */
@@ -44,30 +42,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: env.HOST ?? '127.0.0.1',
     appUrl: env.APP_URL ?? `http://localhost:${port}`,
     tesseraUrl: (env.TESSERA_URL ?? 'http://127.0.0.1:7070').replace(/\/+$/, ''),
+    gatewayUrl: (env.GATEWAY_URL ?? 'http://127.0.0.1:7071').replace(/\/+$/, ''),
     poolId: env.POOL_ID ?? 'us-east-1_TesseraDemo',
     clientId: env.CLIENT_ID ?? 'demobackend000000000000001',
     clientSecret: env.CLIENT_SECRET ?? 'demo-backend-secret-change-me',
-    ...(env.TESSERA_ISSUER && { issuer: env.TESSERA_ISSUER }),
   };
 }
 
-/** What the API serves to those allowed. */
-const CATALOGUE: Record<string, { items: Array<{ title: string; year: number }> }> = {
-  '/movies': {
-    items: [
-      { title: 'The Grand Budapest Hotel', year: 2014 },
-      { title: 'Arrival', year: 2016 },
-      { title: 'Spirited Away', year: 2001 },
-    ],
-  },
-  '/shows': {
-    items: [
-      { title: 'Severance', year: 2022 },
-      { title: 'The Bear', year: 2022 },
-      { title: 'Slow Horses', year: 2022 },
-    ],
-  },
-};
+/** The API, as the gateway routes it (tessera.yaml): each path, its authorizer and the group it needs. */
+export const API_ROUTES: ReadonlyArray<{ path: string; authorizer: 'groups' | 'lambda'; group: string }> = [
+  { path: '/movies', authorizer: 'groups', group: 'movies-group' },
+  { path: '/shows', authorizer: 'groups', group: 'shows-group' },
+  { path: '/lambda/movies', authorizer: 'lambda', group: 'movies-group' },
+  { path: '/lambda/shows', authorizer: 'lambda', group: 'shows-group' },
+];
 
 const SESSION_COOKIE = 'seed004_session';
 const LOGIN_COOKIE = 'seed004_login';
@@ -92,7 +80,6 @@ export interface RunningApp {
   /** Where browsers are told it is (the redirect URI's base). */
   appUrl: string;
   server: Server;
-  authorizer: Authorizer;
   close(): Promise<void>;
 }
 
@@ -133,14 +120,8 @@ ${body}
 export async function startApp(config: AppConfig): Promise<RunningApp> {
   const tessera = config.tesseraUrl.replace(/\/+$/, '');
   const poolBase = `${tessera}/${config.poolId}`;
-  const issuer = config.issuer ?? poolBase;
+  const gateway = config.gatewayUrl.replace(/\/+$/, '');
   const scopes = config.scopes ?? ['openid', 'email', 'profile'];
-  const authorizer = createAuthorizer({
-    issuer,
-    jwksUri: `${poolBase}/.well-known/jwks.json`,
-    clientId: config.clientId,
-    ...(config.log && { log: config.log }),
-  });
   const pending = new Map<string, PendingLogin>();
   const sessions = new Map<string, Session>();
   let appUrl = config.appUrl?.replace(/\/+$/, '') ?? '';
@@ -190,20 +171,41 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     return session;
   };
 
-  /** The signed-in page: who the user is and what the authorizer lets them call. */
+  /** One API call through the gateway, with the user's access token if there is one. */
+  const callApi = async (path: string, accessToken: string | undefined) => {
+    const res = await fetch(`${gateway}${path}`, {
+      headers: { accept: 'application/json', ...(accessToken && { authorization: `Bearer ${accessToken}` }) },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    let body: { message?: string; items?: Array<{ title: string; year: number }> } = {};
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object') body = parsed as typeof body;
+    } catch {
+      // Not JSON: shown as a status only.
+    }
+    return { status: res.status, contentType: res.headers.get('content-type'), wwwAuthenticate: res.headers.get('www-authenticate'), text, body };
+  };
+
+  /** The signed-in page: who the user is, and what the gateway answered to each API call made with their token. */
   const renderSignedIn = async (response: ServerResponse, session: Session) => {
-    const allowed = await authorizer.allowedPaths(session.accessToken);
-    const items = allowed
-      .map(({ path, allowed: ok }) => {
-        const group = mapGroupsToPaths.find((m) => m.path === path)?.group ?? '';
-        return `<li data-path="${escapeHtml(path)}" data-allowed="${ok}"><a href="${escapeHtml(path)}"><code>GET ${escapeHtml(path)}</code></a> — <span class="${ok ? 'allowed' : 'denied'}">${ok ? 'allowed' : 'denied'}</span> (needs <code>${escapeHtml(group)}</code>)</li>`;
+    const results = await Promise.all(API_ROUTES.map(async (route) => ({ ...route, result: await callApi(route.path, session.accessToken) })));
+    const items = results
+      .map(({ path, authorizer, group, result }) => {
+        const ok = result.status === 200;
+        const detail = ok
+          ? `${escapeHtml(result.body.message ?? '')} ${escapeHtml((result.body.items ?? []).map((i) => i.title).join(', '))}`
+          : escapeHtml(result.body.message ?? '');
+        return `<li data-path="${escapeHtml(path)}" data-status="${result.status}"><a href="${escapeHtml(path)}"><code>GET ${escapeHtml(path)}</code></a> (${authorizer} authorizer, needs <code>${escapeHtml(group)}</code>): <span class="${ok ? 'allowed' : 'denied'}">${result.status}</span> ${detail}</li>`;
       })
       .join('\n');
     html(
       response,
       200,
       'Movies and shows',
-      `<p>Signed in as <strong>${escapeHtml(session.username)}</strong>. Your access token lets you call:</p>
+      `<p>Signed in as <strong>${escapeHtml(session.username)}</strong>. The gateway at <code>${escapeHtml(gateway)}</code> answered your access token:</p>
 <ul>${items}</ul>
 <p>Groups are read from the token, so a group change shows after you sign in again.</p>
 <p><a href="/login">Sign in again</a> · <a href="/logout">Sign out</a></p>`,
@@ -218,7 +220,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
         response,
         200,
         'Movies and shows',
-        `<p>Example Corp.'s catalogue: people in <code>movies-group</code> may call <code>GET /movies</code>, people in <code>shows-group</code> may call <code>GET /shows</code>.</p>
+        `<p>Example Corp.'s catalogue: people in <code>movies-group</code> may call <code>GET /movies</code>, people in <code>shows-group</code> may call <code>GET /shows</code>. Tessera's gateway checks every call.</p>
 <p><a class="button" href="/login">Log in</a></p>
 <p>Demo users: <code>alice</code> (movies) and <code>bob</code> (shows), password <code>Passw0rd!</code>.</p>`,
       );
@@ -273,7 +275,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
       if (!tokenResponse.ok || !tokens.access_token) {
         return html(response, 502, 'Sign-in failed', `<p>The token endpoint answered ${tokenResponse.status}: ${escapeHtml(tokens.error ?? '')} ${escapeHtml(tokens.error_description ?? '')}</p><p><a href="/login">Try again</a></p>`);
       }
-      // The payload is only read here to greet the user; the authorizer verifies the token on every call.
+      // The payload is only read here to greet the user; the gateway verifies the token on every call.
       const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1] ?? '', 'base64url').toString() || '{}') as { username?: string; sub?: string };
       const session: Session = { accessToken: tokens.access_token, username: claims.username ?? claims.sub ?? '?', expires: Date.now() + (tokens.expires_in ?? 3600) * 1000 };
       const previous = cookiesOf(request).get(SESSION_COOKIE);
@@ -295,27 +297,21 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     },
   };
 
-  /** The protected API: the authorizer decides, as API Gateway would with a simple-response Lambda authorizer. */
-  const api = async (request: IncomingMessage, response: ServerResponse, path: string) => {
-    let authorization = request.headers.authorization;
-    // A browser that signed in here presents its session instead of a header.
-    if (!authorization) {
-      const session = sessionOf(request);
-      if (session) authorization = `Bearer ${session.accessToken}`;
-    }
-    const event: AuthorizerEvent = { requestContext: { http: { method: request.method ?? 'GET', path } }, headers: { authorization } };
-    const result = await authorizer.handler(event);
-    if (result.isAuthorized) return json(response, 200, { path, user: result.context?.username, ...CATALOGUE[path] });
-    if (result.context?.reason === 'not-in-group') return json(response, 403, { message: 'Forbidden' });
-    const error = result.context?.reason === 'invalid-token' ? ', error="invalid_token"' : '';
-    return json(response, 401, { message: 'Unauthorized' }, { 'www-authenticate': `Bearer realm="seed-004"${error}` });
+  /**
+   * The browser's way to the API: the call goes to the gateway with the session's access token (none
+   * without a session), and the gateway's answer comes back as it is. The token never reaches the
+   * browser, and the app adds no decision of its own.
+   */
+  const relay = async (request: IncomingMessage, response: ServerResponse, path: string) => {
+    const result = await callApi(path, sessionOf(request)?.accessToken);
+    send(response, result.status, result.contentType ?? 'application/json; charset=utf-8', result.text, result.wwwAuthenticate ? { 'www-authenticate': result.wwwAuthenticate } : {});
   };
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://app.invalid');
     const handle = async () => {
       if (request.method !== 'GET' && request.method !== 'HEAD') return json(response, 405, { message: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
-      if (url.pathname in CATALOGUE) return api(request, response, url.pathname);
+      if (API_ROUTES.some((r) => r.path === url.pathname)) return relay(request, response, url.pathname);
       const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
       if (route) return route(request, response, url);
       return json(response, 404, { message: 'Not Found' });
@@ -329,7 +325,6 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     url,
     appUrl,
     server,
-    authorizer,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

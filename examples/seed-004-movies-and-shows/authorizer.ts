@@ -1,9 +1,13 @@
 /**
- * The seed 004 "Lambda authorizer", as a plain function: it verifies the caller's access token with
+ * The seed 004 Lambda authorizer, as a plain function: it verifies the caller's access token with
  * aws-jwt-verify against Tessera's JWKS, then lets the request through only when the requested path
- * belongs to one of the user's Cognito groups. It answers `{ isAuthorized }` like an API Gateway
- * HTTP API authorizer with simple responses; `context` says why a request was refused, so the API in
- * front of it can answer 401 (no or bad token) or 403 (valid token, wrong group).
+ * belongs to one of the user's Cognito groups. It takes API Gateway's HTTP API authorizer event
+ * (payload format 2.0) and answers `{ isAuthorized }` (a "simple response"), as the seed's Lambda
+ * does. `context` carries the user on success (API Gateway, and Tessera's gateway, pass it on to
+ * the integration) and the reason on refusal (for the log; the gateway answers 403 either way).
+ *
+ * [`authorizer-endpoint.ts`](authorizer-endpoint.ts) serves it over HTTP, which is how Tessera's
+ * gateway calls a `lambda` authorizer.
  */
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
@@ -22,7 +26,7 @@ export const mapGroupsToPaths: ReadonlyArray<{ path: string; group: string }> = 
 export interface AuthorizerEvent {
   requestContext: { http: { method?: string; path: string } };
   /** Lower-case header names, as API Gateway hands them over. */
-  headers: Record<string, string | undefined>;
+  headers?: Record<string, string | undefined>;
 }
 
 export type DenyReason = 'unknown-path' | 'no-token' | 'invalid-token' | 'not-in-group';
@@ -40,7 +44,7 @@ export interface AuthorizerOptions {
   jwksUri: string;
   /** The app client whose access tokens are accepted. */
   clientId: string | string[];
-  /** Path → group map; the seed's by default. */
+  /** Path → group map; the seed's by default. The paths are `requestContext.http.path` as the API sees them. */
   paths?: ReadonlyArray<{ path: string; group: string }>;
   /** How the JWKS is fetched; by default global fetch, which, unlike aws-jwt-verify's own fetcher, also speaks http. */
   fetcher?: Fetcher;
@@ -64,8 +68,6 @@ export class HttpJwksFetcher implements Fetcher {
 
 export interface Authorizer {
   handler(event: AuthorizerEvent): Promise<AuthorizerResult>;
-  /** The paths the holder of this token may call, per the map (for the app's own pages). */
-  allowedPaths(token: string): Promise<{ path: string; allowed: boolean }[]>;
 }
 
 export function createAuthorizer(options: AuthorizerOptions): Authorizer {
@@ -77,8 +79,8 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   // One verifier per path, each requiring the path's group. aws-jwt-verify checks the signature, the
   // issuer and the expiry; the Cognito checks (token_use, client_id, groups) are done by
   // validateCognitoJwtFields, as CognitoJwtVerifier itself does. That function checks groups
-  // before token use, so the token use and client are checked on their own first: an ID token must be
-  // refused as a bad token (401) even when its groups would not match (403).
+  // before token use, so the token use and client are checked on their own first: the log must call an
+  // ID token a bad token even when its groups would not match either.
   const verifiers = new Map(
     paths.map(({ path, group }) => [
       path,
@@ -122,7 +124,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
         log(`${requestPath}: invalid path`);
         return { isAuthorized: false, context: { reason: 'unknown-path' } };
       }
-      const authHeader = event.headers.authorization;
+      const authHeader = event.headers?.authorization;
       // The header has the form `Bearer TOKEN`.
       const token = authHeader ? /^Bearer\s+(\S+)\s*$/i.exec(authHeader)?.[1] : undefined;
       if (!token) {
@@ -130,10 +132,6 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
         return { isAuthorized: false, context: { reason: 'no-token' } };
       }
       return verify(requestPath, token);
-    },
-
-    async allowedPaths(token) {
-      return Promise.all(paths.map(async ({ path }) => ({ path, allowed: (await verify(path, token)).isAuthorized })));
     },
   };
 }

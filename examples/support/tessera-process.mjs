@@ -12,7 +12,8 @@ const BIN = fileURLToPath(new URL('../../bin/tessera.js', import.meta.url));
  * Starts `tessera serve --demo` on TESSERA_PORT (7070) and resolves once it listens. `stop(code)`
  * closes the app given to `setApp`, stops Tessera, removes the database and exits; Ctrl-C calls it.
  * Admin credentials come from TESSERA_ACCESS_KEY_ID / TESSERA_SECRET_ACCESS_KEY, else demo's test/test.
- * `extraArgs` go to `tessera serve` after the defaults, e.g. `['--cerbos-policies', dir]`.
+ * `extraArgs` go to `tessera serve` after the defaults, e.g. `['--cerbos-policies', dir]`; with
+ * `--gateway-port`, `gatewayUrl` is where the gateway listens.
  */
 export async function startTessera(name, extraArgs = []) {
   const port = process.env.TESSERA_PORT ?? '7070';
@@ -51,12 +52,15 @@ export async function startTessera(name, extraArgs = []) {
     if (tessera.exitCode === null && tessera.signalCode === null) tessera.kill('SIGKILL');
   });
 
+  // The gateway, when asked for, announces itself before the ready line.
+  let gatewayUrl;
   const url = await new Promise((resolve, reject) => {
     let out = '';
     const onData = (chunk) => {
       out += chunk.toString();
       const m = /Tessera listening on (http:\/\/\S+)/.exec(out);
       if (m) {
+        gatewayUrl = /Tessera gateway listening on (http:\/\/\S+)/.exec(out)?.[1];
         tessera.stdout.off('data', onData);
         tessera.stderr.off('data', onData);
         resolve(m[1]);
@@ -78,5 +82,5 @@ export async function startTessera(name, extraArgs = []) {
     void stop(1);
   });
 
-  return { url, credentials, stop, setApp: (started) => (app = started) };
+  return { url, gatewayUrl, credentials, stop, setApp: (started) => (app = started) };
 }

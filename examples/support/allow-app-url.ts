@@ -1,5 +1,5 @@
 /**
- * The demo SPA client accepts `http://localhost:8000/callback`. When the app runs elsewhere (another
+ * The demo clients accept `http://localhost:8000/callback`. When the app runs elsewhere (another
  * PORT or APP_URL, or a test on a free port), its callback and sign-out URLs are added to the client
  * through the Cognito admin API, as one would in the AWS console.
  */
