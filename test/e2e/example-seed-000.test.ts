@@ -23,7 +23,7 @@ import {
 import { decodeJwt } from 'jose';
 import { Permit, PermitApiError } from 'permitio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowAppUrl } from '../../examples/seed-000-permit-hello/allow-app-url.ts';
+import { allowAppUrl } from '../../examples/support/allow-app-url.ts';
 import { type BrowserConfig, DEMO_PERMIT_API_KEY, type RunningApp, startApp, TOKEN_NOT_VALID } from '../../examples/seed-000-permit-hello/app.ts';
 import { CookieJar, signInThroughForm } from '../support/hosted-ui.ts';
 import { startServerProcess, type ServerProcess } from '../support/process.ts';
