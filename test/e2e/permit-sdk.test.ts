@@ -2,8 +2,8 @@
  * Tessera as a Permit.io PDP and management API, driven by the real `permitio` Node SDK pointed at
  * Tessera's root URL (`pdp` and `apiUrl` both). Seed 000: a `hello` resource with `say` and `wave`,
  * `admin` may do both, `viewer` only waves; users are synced and given roles through the SDK.
- * What the SDK sends and how it reads the answers is written down in the wire notes kept with this
- * suite (recorded from the SDK itself); the expectations here are what real Permit answers.
+ * What the SDK sends and how it reads the answers is written down in test/fixtures/permit-sdk-wire.md
+ * (recorded from the SDK itself); the expectations here are what real Permit answers.
  */
 import { Permit, PermitConnectionError, PermitContextError } from 'permitio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
