@@ -26,6 +26,7 @@ export class RbacService {
   readonly admin: RbacAdmin;
   private readonly indexes = new Map<string, { version: number; index: PermissionIndex; checkedAt: number }>();
   private readonly keyCache = new Map<string, { env: RbacEnvironment | undefined; at: number }>();
+  private envCache: { list: RbacEnvironmentTable[]; at: number } | undefined;
 
   constructor(
     private readonly repo: RbacRepository,
@@ -52,7 +53,17 @@ export class RbacService {
       user_pool_sync: null,
       created_at: this.clock.now(),
     });
+    this.envCache = undefined;
     return toEnvironment((await this.repo.findEnvironment(projectKey, key))!);
+  }
+
+  /** Environments change rarely (config, CLI); a check by name reads them at most once a second. */
+  private async environmentRows(): Promise<RbacEnvironmentTable[]> {
+    const now = this.clock.now();
+    if (this.envCache && now - this.envCache.at < RECHECK_MS) return this.envCache.list;
+    const list = await this.repo.environments();
+    this.envCache = { list, at: now };
+    return list;
   }
 
   async environments(): Promise<RbacEnvironment[]> {
@@ -61,13 +72,15 @@ export class RbacService {
 
   /** An environment by id or key; without one, the only environment there is (or `default`). */
   async environment(idOrKey?: string): Promise<RbacEnvironment> {
-    const all = await this.repo.environments();
+    const all = await this.environmentRows();
     if (idOrKey === undefined) {
       const only = all.length === 1 ? all[0] : all.find((e) => e.key === 'default');
       if (!only) throw new RbacError('not_found', all.length === 0 ? 'no RBAC environment is configured' : 'several RBAC environments exist; name one');
       return toEnvironment(only);
     }
-    const found = all.find((e) => e.id === idOrKey) ?? all.find((e) => e.key === idOrKey);
+    const find = (rows: RbacEnvironmentTable[]) => rows.find((e) => e.id === idOrKey) ?? rows.find((e) => e.key === idOrKey);
+    // One made by another instance within the last second is not in the cache yet.
+    const found = find(all) ?? find((this.envCache = { list: await this.repo.environments(), at: this.clock.now() }).list);
     if (!found) throw notFound('environment', idOrKey);
     return toEnvironment(found);
   }
