@@ -1,5 +1,6 @@
 import type { Tessera } from '../app.ts';
 import type { GatewayRouteSpec } from '../config/schema.ts';
+import { VerifiedTokenCache } from '../tokens/verified-token-cache.ts';
 import { buildAuthorizer, type Authorizer } from './authorizers/index.ts';
 import { assertClientsOf, resolvePoolId } from './pool-references.ts';
 import { parseUpstream, type Upstream } from './proxy.ts';
@@ -23,12 +24,13 @@ export async function compileRoutes(t: Tessera, routes: GatewayRouteSpec[]): Pro
     if (!p) pools.set(ref, (p = resolvePoolId(t, ref)));
     return p;
   };
+  const tokens = new VerifiedTokenCache(t.tokens, t.clock);
   const out: CompiledRoute[] = [];
   for (const [i, route] of routes.entries()) {
     try {
       const pattern = parseRoutePattern(route.path);
       assertParamNamesUsable(pattern.paramNames);
-      const authorizer = await buildAuthorizer(route.authorizer, { t, route, pattern, poolId, assertClients: (id, clientIds) => assertClientsOf(t, id, clientIds) });
+      const authorizer = await buildAuthorizer(route.authorizer, { t, tokens, route, pattern, poolId, assertClients: (id, clientIds) => assertClientsOf(t, id, clientIds) });
       out.push({ path: route.path, methods: route.methods, authorizer, upstream: parseUpstream(route.upstream), timeoutMs: route.timeoutMs });
     } catch (e) {
       // The one place a build error gets the route's name, so the operator knows which entry to fix.

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Tessera } from '../app.ts';
 import { InvalidTokenError, type TokenRejection } from '../tokens/errors.ts';
 import type { TokenUse, VerifiedToken } from '../tokens/token-service.ts';
+import type { VerifiedTokenCache } from '../tokens/verified-token-cache.ts';
 import { bearerToken } from './bearer-token.ts';
 import { UnauthorizedError } from './errors.ts';
 
@@ -31,10 +31,10 @@ export function requireBearer(headers: IncomingHttpHeaders): string {
   return token;
 }
 
-/** Verifies a token through the one token service; every refusal becomes a 401 `invalid_token`. */
-export async function verifyToken(t: Tessera, token: string, r: TokenRequirement): Promise<VerifiedToken> {
+/** Verifies a token through the one token service (remembered for a second); every refusal becomes a 401 `invalid_token`. */
+export async function verifyToken(tokens: VerifiedTokenCache, token: string, r: TokenRequirement): Promise<VerifiedToken> {
   try {
-    return await t.tokens.verify(token, { tokenUse: r.tokenUse, poolId: r.poolId, ...(r.clientIds && { clientIds: r.clientIds }) });
+    return await tokens.verify(token, { tokenUse: r.tokenUse, poolId: r.poolId, ...(r.clientIds && { clientIds: r.clientIds }) });
   } catch (e) {
     if (e instanceof InvalidTokenError) {
       if (e.reason === 'wrong_token_use') throw new UnauthorizedError(r.tokenUse === 'id' ? 'This route takes an ID token' : 'This route takes an access token');

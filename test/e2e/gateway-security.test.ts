@@ -309,10 +309,11 @@ describe('gateway security', () => {
       expectUpstreamUntouched();
     });
 
-    it('refuses a token whose session was signed out, though it has not expired', async () => {
+    it('refuses a token whose session was signed out, though it has not expired, once the second a verification is remembered has passed', async () => {
       const { accessToken } = await signIn(server, 'alice');
       expect((await get('/movies', bearer(accessToken))).status).toBe(200);
       await server.anonymous.send(new GlobalSignOutCommand({ AccessToken: accessToken }));
+      clock.advance(1_001);
       hitsBefore = upstream.hits();
       const res = await get('/movies', bearer(accessToken));
       expect(res.status).toBe(401);

@@ -26,7 +26,7 @@ export const cedarAuthorizer: AuthorizerFactory<'cedar'> = async (spec, ctx) => 
       // Read per request: the identity source may change while the gateway runs (the store caches it).
       const source = (await stores.compiled.get(spec.policyStoreId)).identitySource;
       if (!source) throw new Error(`policy store ${spec.policyStoreId} lost its identity source`);
-      const verified = await verifyToken(ctx.t, token, { poolId: source.poolId, tokenUse: spec.tokenUse, ...(source.clientIds.length > 0 && { clientIds: source.clientIds }) });
+      const verified = await verifyToken(ctx.tokens, token, { poolId: source.poolId, tokenUse: spec.tokenUse, ...(source.clientIds.length > 0 && { clientIds: source.clientIds }) });
       const vars = { method: r.method.toLowerCase(), path: ctx.route.path, params: r.params };
       const request = { action: { actionType: spec.action.type, actionId: actionId(vars) }, resource: { entityType: spec.resource.type, entityId: resourceId(vars) }, context: {} };
       const tokens = spec.tokenUse === 'id' ? { identityToken: token } : { accessToken: token };

@@ -19,7 +19,7 @@ export const cerbosAuthorizer: AuthorizerFactory<'cerbos'> = async (spec, ctx) =
     type: 'cerbos',
     authorize: async (r) => {
       const token = requireBearer(r.headers);
-      const verified = await verifyToken(ctx.t, token, requirement);
+      const verified = await verifyToken(ctx.tokens, token, requirement);
       const vars = { method: r.method.toLowerCase(), path: ctx.route.path, params: r.params };
       const act = action(vars);
       const resource = {

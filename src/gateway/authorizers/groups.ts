@@ -9,7 +9,7 @@ export const groupsAuthorizer: AuthorizerFactory<'groups'> = async (spec, ctx) =
   return {
     type: 'groups',
     authorize: async (r) => {
-      const verified = await verifyToken(ctx.t, requireBearer(r.headers), requirement);
+      const verified = await verifyToken(ctx.tokens, requireBearer(r.headers), requirement);
       const held = verified.claims['cognito:groups'] ?? [];
       const granting = spec.groups.filter((g) => held.includes(g));
       return { allow: granting.length > 0, principal: verified.claims.sub, headers: identityHeaders(verified), determining: granting.map((g) => `group:${g}`) };

@@ -19,7 +19,7 @@ export const rbacAuthorizer: AuthorizerFactory<'rbac'> = async (spec, ctx) => {
   return {
     type: 'rbac',
     authorize: async (r) => {
-      const verified = await verifyToken(ctx.t, requireBearer(r.headers), requirement);
+      const verified = await verifyToken(ctx.tokens, requireBearer(r.headers), requirement);
       const vars = { method: r.method.toLowerCase(), path: ctx.route.path, params: r.params };
       const target = resource(vars);
       const colon = target.indexOf(':');

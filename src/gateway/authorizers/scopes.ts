@@ -9,7 +9,7 @@ export const scopesAuthorizer: AuthorizerFactory<'scopes'> = async (spec, ctx) =
   return {
     type: 'scopes',
     authorize: async (r) => {
-      const verified = await verifyToken(ctx.t, requireBearer(r.headers), requirement);
+      const verified = await verifyToken(ctx.tokens, requireBearer(r.headers), requirement);
       const held = (verified.claims.scope ?? '').split(' ').filter(Boolean);
       const granting = spec.scopes.filter((s) => held.includes(s));
       return { allow: granting.length > 0, principal: verified.claims.sub, headers: identityHeaders(verified), determining: granting.map((s) => `scope:${s}`), requiredScopes: spec.scopes };

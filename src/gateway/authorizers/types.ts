@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Tessera } from '../../app.ts';
+import type { VerifiedTokenCache } from '../../tokens/verified-token-cache.ts';
 import type { GatewayRouteSpec, RouteAuthorizerSpec } from '../../config/schema.ts';
 import type { RoutePattern } from '../route-pattern.ts';
 import type { Method } from '../route-table.ts';
@@ -51,6 +52,8 @@ export interface Authorizer {
  */
 export interface AuthorizerContext {
   t: Tessera;
+  /** Token verification shared by every route of the gateway. */
+  tokens: VerifiedTokenCache;
   route: GatewayRouteSpec;
   pattern: RoutePattern;
   /** A pool id or a pool name, resolved to the id of an existing pool. */
