@@ -1,20 +1,24 @@
 /**
  * `npm run bench`: sign-in throughput against its floor, user lookups at 1k vs 100k users,
  * Verified Permissions IsAuthorized / BatchIsAuthorized against a bare Fastify floor and in-process cedar-wasm,
- * and Cerbos CheckResources against the real Cerbos PDP and a bare Fastify floor.
+ * Cerbos CheckResources against the real Cerbos PDP and a bare Fastify floor, Permit-style RBAC
+ * checks (/allowed, /allowed/bulk) on a `tessera serve` process against a bare Fastify floor, and the
+ * API gateway (authorizer none, and groups with an access token) against calling its upstream directly.
  *
  * Environment (all optional):
  *   TESSERA_BENCH_POSTGRES_URL   also run the lookups on PostgreSQL (a fresh database is created and dropped)
- *   TESSERA_BENCH_ONLY           `login`, `oauth`, `lookups`, `authz` or `cerbos` to run one part
- *   TESSERA_BENCH_CONNECTIONS    concurrent sign-ins or authz calls, HTTP and floor alike (default 8; cerbos 50)
- *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF); authz default 4 (FTTF per operation); cerbos default 4 (CTWFFWTC per case, W = tessera --workers 2)
+ *   TESSERA_BENCH_ONLY           `login`, `oauth`, `lookups`, `authz`, `cerbos`, `rbac` or `gateway` to run one part
+ *   TESSERA_BENCH_CONNECTIONS    concurrent sign-ins or authz calls, HTTP and floor alike (default 8; cerbos, rbac and gateway 50)
+ *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF); authz default 4 (FTTF per operation); cerbos default 4 (CTWFFWTC per case, W = tessera --workers 2); rbac default 3 (FTTF per case); gateway default 3 (DNGGND: direct, none, groups)
  *   TESSERA_BENCH_LARGE          users in the large pool (default 100000)
  *   TESSERA_BENCH_REQUESTS       sequential requests per lookup case (default 300)
  */
 import { fileURLToPath } from 'node:url';
 import { type AuthzBenchResult, formatAuthzReport, runAuthzBench } from './authz.ts';
 import { type CerbosBenchResult, formatCerbosReport, runCerbosBench } from './cerbos.ts';
+import { formatGatewayReport, type GatewayBenchResult, runGatewayBench } from './gateway.ts';
 import { runLoginBench } from './login.ts';
+import { formatRbacReport, type RbacBenchResult, runRbacBench } from './rbac.ts';
 import { runLookupBench } from './lookups.ts';
 import { runOAuthFlowBench } from './oauth-flow.ts';
 import { type BenchReport, environment, formatReport, writeJson } from './report.ts';
@@ -35,7 +39,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(): Promise<void> {
   const only = env.TESSERA_BENCH_ONLY;
   const started = performance.now();
-  const report: BenchReport & { authz?: AuthzBenchResult; cerbos?: CerbosBenchResult } = { startedAt: new Date().toISOString(), durationSeconds: 0, environment: environment(), lookups: [] };
+  const report: BenchReport & { authz?: AuthzBenchResult; cerbos?: CerbosBenchResult; rbac?: RbacBenchResult; gateway?: GatewayBenchResult } = { startedAt: new Date().toISOString(), durationSeconds: 0, environment: environment(), lookups: [] };
 
   if (!only || only === 'login') {
     log('login bench (InitiateAuth vs floor)…');
@@ -100,12 +104,45 @@ async function main(): Promise<void> {
     );
   }
 
+  if (!only || only === 'rbac') {
+    log('rbac bench (Permit-style /allowed and /allowed/bulk on tessera serve vs bare Fastify; no Permit PDP offline)…');
+    report.rbac = await runRbacBench(
+      {
+        connections: int('TESSERA_BENCH_CONNECTIONS', 50),
+        windowMs: int('TESSERA_BENCH_WINDOW_S', 3) * 1000,
+        pattern: ['floor', 'tessera', 'tessera', 'floor'],
+        warmupMs: 3_000,
+        users: 1_000,
+        distinctRequests: 500,
+        bulkSize: 10,
+      },
+      log,
+    );
+  }
+
+  if (!only || only === 'gateway') {
+    log('gateway bench (the upstream directly vs the gateway with authorizer none vs a groups route with an access token)…');
+    report.gateway = await runGatewayBench(
+      {
+        connections: int('TESSERA_BENCH_CONNECTIONS', 50),
+        windowMs: int('TESSERA_BENCH_WINDOW_S', 3) * 1000,
+        pattern: ['direct', 'none', 'groups', 'groups', 'none', 'direct'],
+        warmupMs: 3_000,
+        users: 20,
+        distinctRequests: 200,
+      },
+      log,
+    );
+  }
+
   report.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
   const out = fileURLToPath(new URL('./results/latest.json', import.meta.url));
   writeJson(out, report);
   const authz = report.authz ? `\n\n${formatAuthzReport(report.authz)}` : '';
   const cerbos = report.cerbos ? `\n\n${formatCerbosReport(report.cerbos)}` : '';
-  process.stdout.write(`\n${formatReport(report)}${authz}${cerbos}\nresults: ${out}\n`);
+  const rbac = report.rbac ? `\n\n${formatRbacReport(report.rbac)}` : '';
+  const gateway = report.gateway ? `\n\n${formatGatewayReport(report.gateway)}` : '';
+  process.stdout.write(`\n${formatReport(report)}${authz}${cerbos}${rbac}${gateway}\nresults: ${out}\n`);
 }
 
 main().catch((e: unknown) => {
