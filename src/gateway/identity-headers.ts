@@ -8,6 +8,15 @@ export const IDENTITY_PREFIX = 'x-tessera-';
  * allows them as obs-text), so a non-ASCII username arrives intact instead of crashing the proxy.
  */
 export function identityHeaders(v: VerifiedToken): Record<string, string> {
+  // The verified-token cache hands out the same object for a repeated token: build its headers once.
+  let headers = built.get(v);
+  if (!headers) built.set(v, (headers = buildIdentityHeaders(v)));
+  return headers;
+}
+
+const built = new WeakMap<VerifiedToken, Record<string, string>>();
+
+function buildIdentityHeaders(v: VerifiedToken): Record<string, string> {
   const c = v.claims;
   const groups = Array.isArray(c['cognito:groups']) ? c['cognito:groups'].filter((g): g is string => typeof g === 'string') : [];
   const username = c['cognito:username'] ?? c.username;
@@ -47,6 +56,6 @@ export function authorizerContextHeaders(context: Record<string, unknown>, skipp
 
 function headerValues(h: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Buffer.from(v, 'utf8').toString('latin1');
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = /^[\x00-\x7f]*$/.test(v) ? v : Buffer.from(v, 'utf8').toString('latin1');
   return out;
 }
