@@ -10,7 +10,7 @@ import { settle } from './machine.ts';
 import { prng } from './prng.ts';
 import { table } from './report.ts';
 import { round, summarize, type LatencySummary } from './stats.ts';
-import { combine, perSecond } from './throughput.ts';
+import { adjacentRatios, combine, perSecond } from './throughput.ts';
 
 /** `workers`: Tessera as `tessera serve --workers 2`, N processes sharing the port. */
 export type CerbosSideName = 'cerbos' | 'tessera' | 'workers' | 'floor';
@@ -270,20 +270,7 @@ function side(runs: LoadRun[], external: boolean, resources: number, actions: nu
 }
 
 function ratio(t: CerbosSide, o: CerbosSide, sequence: Array<{ side: CerbosSideName; run: LoadRun }>, other: CerbosSideName, mine: CerbosSideName = 'tessera'): SideRatio {
-  // Each window of this side against the nearest window of the other, so drift cancels pairwise.
-  const perPair: number[] = [];
-  sequence.forEach((a, i) => {
-    if (a.side !== mine) return;
-    let nearest: LoadRun | undefined;
-    let distance = Infinity;
-    sequence.forEach((b, j) => {
-      if (b.side === other && Math.abs(i - j) < distance) {
-        distance = Math.abs(i - j);
-        nearest = b.run;
-      }
-    });
-    if (nearest) perPair.push(round(perSecond(a.run) / perSecond(nearest)));
-  });
+  const perPair = adjacentRatios(sequence, mine, other);
   return {
     throughput: round(t.requestsPerSecond / o.requestsPerSecond),
     p50: round(t.latencyMs.p50 / o.latencyMs.p50),

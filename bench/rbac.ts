@@ -13,7 +13,7 @@ import { settle } from './machine.ts';
 import { prng } from './prng.ts';
 import { table } from './report.ts';
 import { round, sleep, summarize, type LatencySummary } from './stats.ts';
-import { combine, perSecond } from './throughput.ts';
+import { adjacentRatios, combine, perSecond } from './throughput.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared with bench/gateway.ts: a real `tessera serve` process on a config file, and the
@@ -185,19 +185,7 @@ export function summarizeSide(target: SideTarget, runs: MeasuredRun[], unitsPerC
 
 /** `mine` against `other`; per window, against the nearest window of `other`, so linear drift cancels pairwise. */
 export function sideRatio<S extends string>(a: SideSummary, b: SideSummary, sequence: Array<{ side: S; run: MeasuredRun }>, mine: S, other: S): SideRatio {
-  const perPair: number[] = [];
-  sequence.forEach((x, i) => {
-    if (x.side !== mine) return;
-    let nearest: MeasuredRun | undefined;
-    let distance = Infinity;
-    sequence.forEach((y, j) => {
-      if (y.side === other && Math.abs(i - j) < distance) {
-        distance = Math.abs(i - j);
-        nearest = y.run;
-      }
-    });
-    if (nearest) perPair.push(round(perSecond(x.run) / perSecond(nearest)));
-  });
+  const perPair = adjacentRatios(sequence, mine, other);
   return {
     throughput: round(a.callsPerSecond / b.callsPerSecond),
     p50: round(a.latencyMs.p50 / b.latencyMs.p50),

@@ -60,3 +60,24 @@ export async function closedLoop(connections: number, durationMs: number, op: ()
   await Promise.all(Array.from({ length: connections }, loop));
   return { completed: latencies.length, failed, elapsedMs: durationMs, latencies, cpu: await cpu };
 }
+
+/**
+ * Each window of side `mine` against the nearest window of side `other` in the order they ran, as
+ * throughput ratios: drift over the run (thermal, other load) cancels pairwise.
+ */
+export function adjacentRatios<S extends string>(sequence: Array<{ side: S; run: ThroughputRun }>, mine: S, other: S): number[] {
+  const ratios: number[] = [];
+  sequence.forEach((x, i) => {
+    if (x.side !== mine) return;
+    let nearest: ThroughputRun | undefined;
+    let distance = Infinity;
+    sequence.forEach((y, j) => {
+      if (y.side === other && Math.abs(i - j) < distance) {
+        distance = Math.abs(i - j);
+        nearest = y.run;
+      }
+    });
+    if (nearest) ratios.push(Math.round((perSecond(x.run) / perSecond(nearest)) * 100) / 100);
+  });
+  return ratios;
+}

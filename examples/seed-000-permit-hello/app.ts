@@ -15,10 +15,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { pathToFileURL } from 'node:url';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { Permit } from 'permitio';
-import { failClosed, listen } from '../support/http-app.ts';
+import { closeServer, failClosed, listen, runWhenMain } from '../support/http-app.ts';
 import { createVerifiers, type Verifiers } from './verifiers.ts';
 
 /** The demo RBAC environment's API key (src/config/demo.yaml). */
@@ -207,19 +206,9 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     appUrl,
     server,
     permit,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
 // Run directly: `node --import tsx examples/seed-000-permit-hello/app.ts`.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const app = await startApp(configFromEnv());
-  console.log(`Seed 000 app listening on ${app.url}; open ${app.appUrl}`);
-  const stop = () => void app.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
+await runWhenMain(import.meta.url, () => startApp(configFromEnv()), (app) => `Seed 000 app listening on ${app.url}; open ${app.appUrl}`);

@@ -10,6 +10,7 @@ import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { HttpJwksFetcher } from '../support/http-jwks-fetcher.ts';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 
 export interface VerifierOptions {
@@ -21,20 +22,6 @@ export interface VerifierOptions {
   clientId: string;
   /** How the JWKS is fetched; by default global fetch, which, unlike aws-jwt-verify's own fetcher, also speaks http. */
   fetcher?: Fetcher;
-}
-
-/**
- * aws-jwt-verify's default fetcher only does https in Node. A local Tessera serves its JWKS over
- * plain http, so this one goes through global fetch instead.
- */
-export class HttpJwksFetcher implements Fetcher {
-  constructor(private readonly timeoutMs = 5000) {}
-
-  async fetch(uri: string): Promise<ArrayBuffer> {
-    const response = await fetch(uri, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } });
-    if (!response.ok) throw new Error(`GET ${uri}: HTTP ${response.status}`);
-    return response.arrayBuffer();
-  }
 }
 
 export interface Verifiers {

@@ -19,11 +19,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { pathToFileURL } from 'node:url';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { HTTP } from '@cerbos/http';
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose';
-import { failClosed, listen } from '../support/http-app.ts';
+import { failClosed, listen, runWhenMain } from '../support/http-app.ts';
 
 export interface AppConfig {
   /** Port to listen on; 0 picks a free one. */
@@ -392,10 +391,4 @@ ${rows}
 }
 
 // Run directly: `POOL_ID=… CLIENT_ID=… node --import tsx examples/seed-003-contacts/app.ts`.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const app = await startApp(configFromEnv());
-  console.log(`Seed 003 app listening on ${app.url}`);
-  const stop = () => void app.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
+await runWhenMain(import.meta.url, () => startApp(configFromEnv()), (app) => `Seed 003 app listening on ${app.url}`);

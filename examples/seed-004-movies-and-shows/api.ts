@@ -12,8 +12,7 @@
  * the upstream unchanged and the Lambda-authorized routes live there.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { pathToFileURL } from 'node:url';
-import { failClosed, listen } from '../support/http-app.ts';
+import { closeServer, failClosed, listen, runWhenMain } from '../support/http-app.ts';
 
 /** What each endpoint returns. */
 export const CATALOGUE: Record<'movies' | 'shows', Array<{ title: string; year: number }>> = {
@@ -84,19 +83,9 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
   return {
     url,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
 // Run directly: `API_PORT=8001 node --import tsx examples/seed-004-movies-and-shows/api.ts`.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const api = await startApi({ port: Number(process.env.API_PORT ?? 8001) });
-  console.log(`Seed 004 API listening on ${api.url}`);
-  const stop = () => void api.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
+await runWhenMain(import.meta.url, () => startApi({ port: Number(process.env.API_PORT ?? 8001) }), (api) => `Seed 004 API listening on ${api.url}`);

@@ -15,8 +15,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { pathToFileURL } from 'node:url';
-import { failClosed, listen } from '../support/http-app.ts';
+import { closeServer, failClosed, listen, runWhenMain } from '../support/http-app.ts';
 
 export interface AppConfig {
   /** Port to listen on; 0 picks a free one. */
@@ -325,19 +324,9 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     url,
     appUrl,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
 // Run directly: `node --import tsx examples/seed-004-movies-and-shows/app.ts`.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const app = await startApp(configFromEnv());
-  console.log(`Seed 004 app listening on ${app.url}; open ${app.appUrl}`);
-  const stop = () => void app.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
+await runWhenMain(import.meta.url, () => startApp(configFromEnv()), (app) => `Seed 004 app listening on ${app.url}; open ${app.appUrl}`);

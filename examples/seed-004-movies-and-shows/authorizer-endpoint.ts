@@ -8,8 +8,7 @@
  * It listens on loopback: only the gateway, on the same machine, has anything to ask it.
  */
 import { createServer, type Server } from 'node:http';
-import { pathToFileURL } from 'node:url';
-import { failClosed, listen } from '../support/http-app.ts';
+import { closeServer, failClosed, listen, runWhenMain } from '../support/http-app.ts';
 import { type AuthorizerEvent, createAuthorizer } from './authorizer.ts';
 
 /** The lambda routes of tessera.yaml and the group each needs (the seed's map, under `/lambda`). */
@@ -120,26 +119,21 @@ export async function startAuthorizerEndpoint(config: AuthorizerEndpointConfig):
   return {
     url,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
 // Run directly: `AUTHORIZER_PORT=8002 TESSERA_URL=http://127.0.0.1:7070 node --import tsx examples/seed-004-movies-and-shows/authorizer-endpoint.ts`.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const env = process.env;
-  const endpoint = await startAuthorizerEndpoint({
-    port: Number(env.AUTHORIZER_PORT ?? 8002),
-    tesseraUrl: env.TESSERA_URL ?? 'http://127.0.0.1:7070',
-    poolId: env.POOL_ID ?? 'us-east-1_TesseraDemo',
-    clientId: env.CLIENT_ID ?? 'demobackend000000000000001',
-    ...(env.TESSERA_ISSUER && { issuer: env.TESSERA_ISSUER }),
-  });
-  console.log(`Seed 004 authorizer listening on ${endpoint.url}`);
-  const stop = () => void endpoint.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
+const env = process.env;
+await runWhenMain(
+  import.meta.url,
+  () =>
+    startAuthorizerEndpoint({
+      port: Number(env.AUTHORIZER_PORT ?? 8002),
+      tesseraUrl: env.TESSERA_URL ?? 'http://127.0.0.1:7070',
+      poolId: env.POOL_ID ?? 'us-east-1_TesseraDemo',
+      clientId: env.CLIENT_ID ?? 'demobackend000000000000001',
+      ...(env.TESSERA_ISSUER && { issuer: env.TESSERA_ISSUER }),
+    }),
+  (endpoint) => `Seed 004 authorizer listening on ${endpoint.url}`,
+);

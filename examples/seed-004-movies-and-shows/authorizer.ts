@@ -14,6 +14,7 @@ import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import { CognitoJwtInvalidGroupError } from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { HttpJwksFetcher } from '../support/http-jwks-fetcher.ts';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 
 /** Which group may call which path (the seed keeps it in memory too). */
@@ -50,20 +51,6 @@ export interface AuthorizerOptions {
   fetcher?: Fetcher;
   /** Where the authorizer logs its decisions (console.log, like the seed's Lambda). */
   log?: (message: string) => void;
-}
-
-/**
- * aws-jwt-verify's default fetcher only does https in Node. A local Tessera serves its JWKS over
- * plain http, so this one goes through global fetch instead.
- */
-export class HttpJwksFetcher implements Fetcher {
-  constructor(private readonly timeoutMs = 5000) {}
-
-  async fetch(uri: string): Promise<ArrayBuffer> {
-    const response = await fetch(uri, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } });
-    if (!response.ok) throw new Error(`GET ${uri}: HTTP ${response.status}`);
-    return response.arrayBuffer();
-  }
 }
 
 export interface Authorizer {

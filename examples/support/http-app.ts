@@ -1,6 +1,7 @@
 // Shared by the example apps: the plumbing of a plain node:http server, so that each app shows only
 // what its seed is about.
 import type { Server, ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
 
 /** Listens on host:port (0 for any free port) and resolves with the URL the app is reached at. */
 export async function listen(server: Server, host: string, port: number): Promise<string> {
@@ -26,4 +27,25 @@ export function failClosed(name: string, response: ServerResponse, handle: () =>
     if (!response.headersSent) json(response, 500, { message: 'Internal Server Error' });
     else response.destroy();
   });
+}
+
+/** Stops accepting, ends open keep-alive connections, and resolves once the server has closed. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/**
+ * When `moduleUrl` is the program itself (`node --import tsx file.ts`), starts the app, prints what
+ * `banner` says and stops it on Ctrl-C; when the module is imported, does nothing.
+ */
+export async function runWhenMain<T extends { close(): Promise<unknown> }>(moduleUrl: string, start: () => Promise<T>, banner: (started: T) => string): Promise<void> {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  const app = await start();
+  console.log(banner(app));
+  const stop = () => void app.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
