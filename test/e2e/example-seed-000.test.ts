@@ -26,7 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowAppUrl } from '../../examples/support/allow-app-url.ts';
 import { type BrowserConfig, DEMO_PERMIT_API_KEY, type RunningApp, startApp, TOKEN_NOT_VALID } from '../../examples/seed-000-permit-hello/app.ts';
 import { CookieJar, signInThroughForm } from '../support/hosted-ui.ts';
-import { startServerProcess, type ServerProcess } from '../support/process.ts';
+import { expectPortFree, type ServerProcess, startServerProcess } from '../support/process.ts';
 
 const RUN = fileURLToPath(new URL('../../examples/seed-000-permit-hello/run.mjs', import.meta.url));
 const SPA_MODULE = new URL('../../examples/seed-000-permit-hello/public/app.mjs', import.meta.url);
@@ -190,10 +190,7 @@ describe('example: seed 000, Permit guarding say and wave hello for Cognito user
     }
     expect(await exited, `${stdout}\n${stderr}`).toBe(0);
     // Tessera stopped with the example: its port is free again.
-    await new Promise<void>((resolve, reject) => {
-      const probe = createServer().once('error', reject);
-      probe.listen(tesseraPort, '127.0.0.1', () => probe.close(() => resolve()));
-    });
+    await expectPortFree(tesseraPort);
   }, 120_000);
 
   describe('the app against a Tessera process', () => {

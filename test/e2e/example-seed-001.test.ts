@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROADMAP_ID, type RunningApp, startApp } from '../../examples/seed-001-verified-permissions/app.ts';
 import { FILE_ID, PRINCIPAL_ENTITY_TYPE, type Seed001, setUpSeed001, signIn } from '../../examples/seed-001-verified-permissions/setup.ts';
 import { describeStep, runTour } from '../../examples/seed-001-verified-permissions/tour.ts';
+import { expectPortFree } from '../support/process.ts';
 import { ADMIN_CREDENTIALS, REGION, startTestServer, type TestServer } from '../support/server.ts';
 
 const RUN = fileURLToPath(new URL('../../examples/seed-001-verified-permissions/run.mjs', import.meta.url));
@@ -62,10 +63,7 @@ describe('example: seed 001, Verified Permissions with Cognito ID tokens', () =>
     expect(line('nobody', 'GET', image)).toMatch(/\s401\s+refused/);
     expect(stdout).toContain('Done.');
     // Tessera stopped with the script: its port is free again.
-    await new Promise<void>((resolve, reject) => {
-      const probe = createServer().once('error', reject);
-      probe.listen(tesseraPort, '127.0.0.1', () => probe.close(() => resolve()));
-    });
+    await expectPortFree(tesseraPort);
   }, 120_000);
 
   describe('the app against an in-process Tessera', () => {

@@ -15,7 +15,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApp, startApp } from '../../examples/seed-003-contacts/app.ts';
 import { findAwsCli, PASSWORD, type Seed003, setUpSeed003, signIn, USERS } from '../../examples/seed-003-contacts/setup.ts';
-import { startServerProcess, type ServerProcess } from '../support/process.ts';
+import { expectPortFree, type ServerProcess, startServerProcess } from '../support/process.ts';
 
 const RUN = fileURLToPath(new URL('../../examples/seed-003-contacts/run.mjs', import.meta.url));
 const POLICIES = fileURLToPath(new URL('../../examples/seed-003-contacts/cerbos', import.meta.url));
@@ -123,10 +123,7 @@ describe('example: seed 003, Cognito groups as Cerbos roles in a contacts app', 
     }
     expect(await exited, `${stdout}\n${stderr}`).toBe(0);
     // Tessera stopped with the example: its port is free again.
-    await new Promise<void>((resolve, reject) => {
-      const probe = createServer().once('error', reject);
-      probe.listen(tesseraPort, '127.0.0.1', () => probe.close(() => resolve()));
-    });
+    await expectPortFree(tesseraPort);
   }, 120_000);
 
   describe('the set-up and the app against a Tessera process', () => {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/tessera.js', import.meta.url));
@@ -45,4 +46,12 @@ export async function startServerProcess(args: string[], env: Record<string, str
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Resolves when nothing listens on the port (a stopped server freed it); rejects otherwise. */
+export function expectPortFree(port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const probe = createServer().once('error', reject);
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
 }
