@@ -48,16 +48,16 @@ const WHAT: Record<RbacObjectKind, string> = { resource: 'resource', role: 'role
 
 /**
  * Permit's management API as plain calls on one environment: resources with actions, roles with
- * permissions, tenants, users and role assignments. Writes that change what a role grants bump the
- * environment's version, so every instance reloads its permission index.
+ * permissions, tenants, users and role assignments. Writes that change what a role grants, or who
+ * holds it, bump the environment's version, so every instance reloads what it cached.
  */
 export class RbacAdmin {
   constructor(
     private readonly repo: RbacRepository,
     private readonly clock: Clock,
     private readonly random: Random,
-    /** Called after a schema write commits, so this instance drops its index at once. */
-    private readonly schemaChanged: (environmentId: string) => void,
+    /** Called after a write to the schema or to role assignments commits, so this instance drops what it cached at once. */
+    private readonly changed: (environmentId: string) => void,
   ) {}
 
   private newId(): string {
@@ -96,9 +96,14 @@ export class RbacAdmin {
         return result;
       })
       .then((result) => {
-        this.schemaChanged(env.id);
+        this.changed(env.id);
         return result;
       });
+  }
+
+  /** A transaction that may change role assignments (the repository bumps the version if it does). */
+  private assignmentWrite<T>(env: RbacEnvironment, work: (repo: RbacRepository) => Promise<T>): Promise<T> {
+    return this.repo.transaction(work).finally(() => this.changed(env.id));
   }
 
   // Resources
@@ -243,7 +248,7 @@ export class RbacAdmin {
   }
 
   deleteTenant(env: RbacEnvironment, key: string): Promise<void> {
-    return this.repo.transaction(async (repo) => {
+    return this.assignmentWrite(env, async (repo) => {
       const current = await this.find<RbacTenant>(env, 'tenant', key, repo);
       await repo.deleteAssignments(env.id, { tenant: current.key });
       await repo.deleteObject(env.id, 'tenant', current.key);
@@ -280,7 +285,7 @@ export class RbacAdmin {
   }
 
   deleteUser(env: RbacEnvironment, key: string): Promise<void> {
-    return this.repo.transaction(async (repo) => {
+    return this.assignmentWrite(env, async (repo) => {
       const current = await this.find<RbacUser>(env, 'user', key, repo);
       await repo.deleteAssignments(env.id, { user: current.key });
       await repo.deleteObject(env.id, 'user', current.key);
@@ -311,7 +316,7 @@ export class RbacAdmin {
 
   /** Assigns a role in a tenant; all three must exist. Assigning twice is a conflict, as in Permit. */
   assign(env: RbacEnvironment, a: { user: string; role: string; tenant: string }, opts: { idempotent?: boolean } = {}): Promise<RbacRoleAssignment & { userId: string; roleId: string; tenantId: string }> {
-    return this.repo.transaction(async (repo) => {
+    return this.assignmentWrite(env, async (repo) => {
       const { user, role, tenant } = await this.parties(env, repo, a);
       const now = this.clock.now();
       const id = this.newId();
@@ -324,7 +329,7 @@ export class RbacAdmin {
 
   /** Removes an assignment; one that does not exist is not found. */
   unassign(env: RbacEnvironment, a: { user: string; role: string; tenant: string }, opts: { idempotent?: boolean } = {}): Promise<void> {
-    return this.repo.transaction(async (repo) => {
+    return this.assignmentWrite(env, async (repo) => {
       const { user, role, tenant } = await this.parties(env, repo, a);
       const removed = await repo.deleteAssignments(env.id, { user: user.key, role: role.key, tenant: tenant.key });
       if (removed === 0 && !opts.idempotent) throw notFound('role assignment', `${user.key}/${role.key}/${tenant.key}`);

@@ -17,14 +17,27 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** Users whose roles an instance keeps per environment before it starts over. */
+const MAX_CACHED_HOLDERS = 100_000;
+
+/** What an instance keeps of one environment, valid while the environment's version stays. */
+interface EnvironmentState {
+  version: number;
+  checkedAt: number;
+  index: PermissionIndex;
+  /** `user \0 tenant` → the roles the user holds there. */
+  roles: Map<string, string[]>;
+}
+
 /**
  * Permit-style RBAC: environments reached by API key, their management (`admin`) and checks.
- * A check reads the roles of one user in one tenant from the database (assignments apply at once)
- * and what those roles grant from a permission index rebuilt when the environment's schema changes.
+ * A check answers from memory: what roles grant (a permission index) and who holds which role are
+ * kept per environment and dropped when its version moves. Writes through this instance apply at
+ * once; writes through another are seen within a second, as the Cerbos policies are.
  */
 export class RbacService {
   readonly admin: RbacAdmin;
-  private readonly indexes = new Map<string, { version: number; index: PermissionIndex; checkedAt: number }>();
+  private readonly states = new Map<string, EnvironmentState>();
   private readonly keyCache = new Map<string, { env: RbacEnvironment | undefined; at: number }>();
   private envCache: { list: RbacEnvironmentTable[]; at: number } | undefined;
 
@@ -34,7 +47,7 @@ export class RbacService {
     private readonly random: Random,
     private readonly decisions: DecisionLog,
   ) {
-    this.admin = new RbacAdmin(repo, clock, random, (id) => this.indexes.delete(id));
+    this.admin = new RbacAdmin(repo, clock, random, (id) => this.states.delete(id));
   }
 
   /** The environment `projectKey`/`key`, created (with Permit-style ids) if it does not exist. */
@@ -120,14 +133,15 @@ export class RbacService {
   /** A check in a known environment: allowed when a role of the user in the resource's tenant grants `resource:action`. */
   async checkIn(env: RbacEnvironment, input: RbacCheckInput): Promise<RbacDecision> {
     const started = performance.now();
-    const index = await this.index(env.id);
+    const state = await this.state(env.id);
+    const index = state.index;
     const tenant = input.resource.tenant ?? 'default';
     const { type, key } = input.resource;
     let decision: RbacDecision;
     if (!index.hasResource(type)) decision = { allow: false, reason: `resource type '${type}' is not defined`, grantingRoles: [] };
     else if (!index.hasAction(type, input.action)) decision = { allow: false, reason: `resource type '${type}' has no action '${input.action}'`, grantingRoles: [] };
     else {
-      const roles = await this.repo.rolesOf(env.id, input.user.key, tenant);
+      const roles = await this.rolesOf(state, env.id, input.user.key, tenant);
       const granting = roles.filter((r) => index.roleGrants(r, type, input.action));
       decision =
         granting.length > 0
@@ -154,28 +168,39 @@ export class RbacService {
 
   /** Every `resource:action` a user holds in a tenant, through the roles they have there. */
   async permissionsOf(env: RbacEnvironment, user: string, tenant: string): Promise<{ roles: string[]; permissions: string[] }> {
-    const index = await this.index(env.id);
-    const roles = await this.repo.rolesOf(env.id, user, tenant);
-    return { roles, permissions: [...new Set(roles.flatMap((r) => index.permissionsOf(r)))].sort() };
+    const state = await this.state(env.id);
+    const roles = await this.rolesOf(state, env.id, user, tenant);
+    return { roles, permissions: [...new Set(roles.flatMap((r) => state.index.permissionsOf(r)))].sort() };
   }
 
-  private async index(environmentId: string): Promise<PermissionIndex> {
+  private async rolesOf(state: EnvironmentState, environmentId: string, user: string, tenant: string): Promise<string[]> {
+    const key = `${user}\u0000${tenant}`;
+    let roles = state.roles.get(key);
+    if (!roles) {
+      roles = await this.repo.rolesOf(environmentId, user, tenant);
+      if (state.roles.size >= MAX_CACHED_HOLDERS) state.roles.clear();
+      state.roles.set(key, roles);
+    }
+    return roles;
+  }
+
+  private async state(environmentId: string): Promise<EnvironmentState> {
     const now = this.clock.now();
-    const cached = this.indexes.get(environmentId);
-    if (cached && now - cached.checkedAt < RECHECK_MS) return cached.index;
+    const cached = this.states.get(environmentId);
+    if (cached && now - cached.checkedAt < RECHECK_MS) return cached;
     const version = await this.repo.version(environmentId);
     if (cached && cached.version === version) {
       cached.checkedAt = now;
-      return cached.index;
+      return cached;
     }
     const { resources, roles } = await this.repo.transaction(async (repo) => ({
       resources: await repo.objects(environmentId, 'resource'),
       roles: await repo.objects(environmentId, 'role'),
     }));
     const parse = <T>(rows: typeof resources) => rows.map((r) => ({ ...(JSON.parse(r.body) as object), key: r.key }) as T);
-    const index = new PermissionIndex(parse<RbacResource>(resources), parse<RbacRole>(roles));
-    this.indexes.set(environmentId, { version, index, checkedAt: now });
-    return index;
+    const state: EnvironmentState = { version, checkedAt: now, index: new PermissionIndex(parse<RbacResource>(resources), parse<RbacRole>(roles)), roles: new Map() };
+    this.states.set(environmentId, state);
+    return state;
   }
 
   private newId(): string {

@@ -9,7 +9,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('project_id', 'text', (c) => c.notNull())
     .addColumn('project_key', 'text', (c) => c.notNull())
     .addColumn('organization_id', 'text', (c) => c.notNull())
-    // Bumped by every schema write (resources, roles) in its transaction; instances reload when it moves.
+    // Bumped by every write to resources, roles or role assignments, in its transaction; instances reload when it moves.
     .addColumn('version', 'bigint', (c) => c.notNull())
     // JSON {userPoolId, tenant, groupRoles}: users of that pool are synced here on sign-up and sign-in.
     .addColumn('user_pool_sync', 'text')

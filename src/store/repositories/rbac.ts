@@ -42,7 +42,10 @@ export class RbacRepository {
     return Number(row?.version ?? -1);
   }
 
-  /** Bumps the schema version; on PostgreSQL the row lock also serializes concurrent schema writers. */
+  /**
+   * Bumps the environment's version, which every write to its schema or role assignments does in
+   * its transaction; on PostgreSQL the row lock also serializes concurrent writers.
+   */
   async bump(environmentId: string): Promise<void> {
     await this.db.updateTable('rbac_environments').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', environmentId).execute();
   }
@@ -119,23 +122,27 @@ export class RbacRepository {
     return page ? q.limit(page.limit).offset(page.offset).execute() : q.execute();
   }
 
+  /** Inserts unless present; an insert bumps the environment's version (checks cache assignments by it). */
   async insertAssignment(row: RbacRoleAssignmentTable): Promise<boolean> {
     const r = await this.db
       .insertInto('rbac_role_assignments')
       .values(row)
       .onConflict((oc) => oc.columns(['environment_id', 'user_key', 'tenant_key', 'role_key']).doNothing())
       .executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    const inserted = Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    if (inserted) await this.bump(row.environment_id);
+    return inserted;
   }
 
-  /** Deletes the assignments the filter selects (at least one field must be set); returns how many. */
+  /** Deletes the assignments the filter selects (at least one field must be set); returns how many, and bumps the version if any. */
   async deleteAssignments(environmentId: string, filter: AssignmentFilter): Promise<number> {
     if (filter.user === undefined && filter.role === undefined && filter.tenant === undefined) throw new TypeError('deleteAssignments needs a filter');
     let q = this.db.deleteFrom('rbac_role_assignments').where('environment_id', '=', environmentId);
     if (filter.user !== undefined) q = q.where('user_key', '=', filter.user);
     if (filter.role !== undefined) q = q.where('role_key', '=', filter.role);
     if (filter.tenant !== undefined) q = q.where('tenant_key', '=', filter.tenant);
-    const r = await q.executeTakeFirst();
-    return Number(r.numDeletedRows);
+    const removed = Number((await q.executeTakeFirst()).numDeletedRows);
+    if (removed > 0) await this.bump(environmentId);
+    return removed;
   }
 }

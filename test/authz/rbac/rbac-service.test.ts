@@ -126,6 +126,24 @@ describe.each(backends())('Permit-style RBAC (%s)', (backend) => {
     await other.close();
   });
 
+  it("sees another instance's role assignments within a second, and its own at once", async () => {
+    const other = await createTessera({ db: dbUrl, region: 'us-east-1', publicUrl: 'http://127.0.0.1', issuerStyle: 'tessera', clock });
+    const otherEnv = await other.rbac.environment('default');
+    const canWave = async (who: Tessera, e: RbacEnvironment) => (await who.rbac.checkIn(e, { user: { key: 'wendy' }, action: 'wave', resource: { type: 'hello' } })).allow;
+    await t.rbac.admin.createUser(env, { key: 'wendy' });
+    expect(await canWave(other, otherEnv)).toBe(false);
+    await t.rbac.admin.assign(env, { user: 'wendy', role: 'viewer', tenant: 'default' });
+    expect(await canWave(t, env)).toBe(true);
+    expect(await canWave(other, otherEnv)).toBe(false);
+    clock.t += 1_001;
+    expect(await canWave(other, otherEnv)).toBe(true);
+    await t.rbac.admin.deleteUser(env, 'wendy');
+    expect(await canWave(t, env)).toBe(false);
+    clock.t += 1_001;
+    expect(await canWave(other, otherEnv)).toBe(false);
+    await other.close();
+  });
+
   it('syncs a pool user at sign-up and maps their groups to roles at sign-in', async () => {
     const up = t.userPools;
     const user = await up.users.createUser('us-east-1_RbacSync1', { Username: 'carol', UserAttributes: [{ Name: 'email', Value: 'carol@example.com' }], MessageAction: 'SUPPRESS' });
