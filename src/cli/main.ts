@@ -180,6 +180,8 @@ program
     const pruning = setInterval(() => t.prune().catch((err: unknown) => app.log.warn({ err }, 'pruning expired records failed')), 3600_000);
     pruning.unref();
     if (workers > 1) {
+      // Checked here once: a worker whose routes do not build would exit, be replaced, and exit again.
+      await (await startGateway())?.close();
       await runWorkers(workers, o.host, gatewayPort !== undefined ? gatewayHost : undefined, async () => {
         clearInterval(pruning);
         policies?.close();

@@ -222,4 +222,28 @@ describe('tessera command', () => {
     expect(failed).toBeInstanceOf(Error);
     expect((failed as Error).message).toMatch(/exited with 2[\s\S]*gateway route 1[\s\S]*nowhere/);
   });
+
+  it('issues a Permit API key once, keeping only its hash, and the key opens its environment', async () => {
+    const dir = tmp();
+    const db = `sqlite:${join(dir, 't.db')}`;
+    const { stdout } = await run(process.execPath, [BIN, 'rbac', 'create-api-key', '--environment', 'staging', '--db', db]);
+    const key = stdout.trim();
+    expect(key).toMatch(/^permit_key_[A-Za-z0-9_-]{43}$/);
+    const server = await startServerProcess(['--demo', '--db', db]);
+    try {
+      const scope = await fetch(`${server.url}/v2/api-key/scope`, { headers: { authorization: `Bearer ${key}` } });
+      expect(scope.status).toBe(200);
+      const { environment_id } = (await scope.json()) as { environment_id: string };
+      const demo = await fetch(`${server.url}/v2/api-key/scope`, { headers: { authorization: 'Bearer permit_key_tessera_demo_change_me' } });
+      expect(((await demo.json()) as { environment_id: string }).environment_id).not.toBe(environment_id);
+    } finally {
+      await server.stop();
+    }
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(join(dir, 't.db'), { readonly: true });
+    const stored = raw.prepare('select key_hash from rbac_api_keys').all() as Array<{ key_hash: string }>;
+    raw.close();
+    expect(stored.map((r) => r.key_hash)).not.toContain(key);
+    expect(JSON.stringify(stored)).not.toContain(key.slice(11));
+  });
 });
