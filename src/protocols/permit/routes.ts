@@ -127,7 +127,8 @@ export async function registerPermit(app: FastifyInstance, rbac: RbacService): P
       return userRead(env, u.key);
     }, 201));
     scope.put(`${facts}/users/:user`, api(async (req, env, reply) => {
-      const key = param(req, 'user');
+      // The path names the user a sync creates, so it must be a valid key as a body's would be.
+      const key = w.Key.parse(param(req, 'user'));
       const b = w.UserBody.parse(json(req.body));
       if (b.key !== undefined && b.key !== key) throw new PermitWireError(422, 'UNPROCESSABLE_ENTITY', `the body's key '${b.key}' is not the path's '${key}'`);
       const { created } = await admin.syncUser(env, userInput(key, b));

@@ -4,7 +4,7 @@ import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../util/json-depth.ts';
 
 /** Permit's shapes on the wire: snake_case, ISO times, and the environment's ids on every object. */
 
-const Key = z.string().min(1).max(255).regex(RBAC_KEY_PATTERN, 'keys may hold letters, digits and _ - . @ + |');
+export const Key = z.string().min(1).max(255).regex(RBAC_KEY_PATTERN, 'keys may hold letters, digits and _ - . @ + |');
 const Attributes = z.record(z.string(), z.unknown()).refine((v) => !nestedDeeperThan(v, MAX_JSON_DEPTH), `attributes nest deeper than ${MAX_JSON_DEPTH} levels`);
 
 export const UserBody = z.object({

@@ -90,6 +90,7 @@ describe('the Permit wire adapter', () => {
     expect(await call('POST', `/v2/schema/${scope.project_id}/${scope.environment_id}/roles`, { key: 'viewer', name: 'Viewer' })).toMatchObject({ status: 409, body: { error_code: 'DUPLICATE_ENTITY' } });
     expect(await call('POST', `/v2/schema/${scope.project_id}/${scope.environment_id}/resources`, { key: 'doc', actions: { read: {} } })).toMatchObject({ status: 422, body: { error_code: 'UNPROCESSABLE_ENTITY', message: expect.stringContaining('name') } });
     expect(await call('PUT', facts('/users/a'), { key: 'b' })).toMatchObject({ status: 422 });
+    expect(await call('PUT', facts('/users/bad%20key'), {})).toMatchObject({ status: 422 });
     expect(await call('POST', facts('/role_assignments'), { user: 'vic', role: 'viewer', tenant: 'default' })).toMatchObject({ status: 409 });
     expect(await call('DELETE', facts('/role_assignments'), { user: 'vic', role: 'viewer', tenant: 'nowhere' })).toMatchObject({ status: 404, body: { message: "tenant 'nowhere' was not found" } });
   });
