@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RbacError } from '../../authz/rbac/errors.ts';
 import type { RbacEnvironment } from '../../authz/rbac/model.ts';
 import type { RbacService } from '../../authz/rbac/rbac-service.ts';
 import { FailureLimiter } from '../../util/failure-limiter.ts';
@@ -30,7 +31,7 @@ export async function registerPermit(app: FastifyInstance, rbac: RbacService): P
   const failures = new FailureLimiter(MAX_KEY_FAILURES, KEY_FAILURE_WINDOW_MS);
 
   /** The environment an `Authorization: Bearer <api key>` opens; Permit's SDK sends its key on every call. */
-  async function environmentOf(rbac: RbacService, req: FastifyRequest): Promise<RbacEnvironment> {
+  async function environmentOf(req: FastifyRequest): Promise<RbacEnvironment> {
     if (failures.blocked(req.ip)) throw new PermitWireError(429, 'TOO_MANY_REQUESTS', 'Too many requests with wrong API keys; try again later');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     const env = m ? await rbac.environmentOfApiKey(m[1]!) : undefined;
@@ -48,7 +49,7 @@ export async function registerPermit(app: FastifyInstance, rbac: RbacService): P
 
     const pdp = (work: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        return reply.send(await work(req, await environmentOf(rbac, req), reply));
+        return reply.send(await work(req, await environmentOf(req), reply));
       } catch (e) {
         return sendPdpError(reply, e, (err) => req.log.error({ err }, 'permit decision failed'));
       }
@@ -75,7 +76,11 @@ export async function registerPermit(app: FastifyInstance, rbac: RbacService): P
       const tenants = q.tenants ?? [...new Set((await admin.listAssignments(env, { user: q.user.key }, { page: 1, perPage: 1000 })).map((a) => a.tenant))];
       const out: Record<string, unknown> = {};
       for (const t of tenants) {
-        const tenant = await admin.getTenant(env, t).catch(() => undefined);
+        // A tenant named in the query that does not exist holds no permissions: it is left out, as Permit does.
+        const tenant = await admin.getTenant(env, t).catch((e: unknown) => {
+          if (e instanceof RbacError && e.kind === 'not_found') return undefined;
+          throw e;
+        });
         if (!tenant) continue;
         const { roles, permissions } = await rbac.permissionsOf(env, q.user.key, t);
         const types = q.resource_types;
@@ -86,7 +91,7 @@ export async function registerPermit(app: FastifyInstance, rbac: RbacService): P
 
     const api = (work: Handler, status = 200) => async (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        const env = await environmentOf(rbac, req);
+        const env = await environmentOf(req);
         const { proj, env: envParam } = req.params as { proj?: string; env?: string };
         if (proj !== undefined && proj !== env.projectId && proj !== env.projectKey) throw new PermitWireError(403, 'FORBIDDEN', `The API key does not open project '${proj}'`);
         if (envParam !== undefined && envParam !== env.id && envParam !== env.key) throw new PermitWireError(403, 'FORBIDDEN', `The API key does not open environment '${envParam}'`);
@@ -138,7 +143,7 @@ export async function registerPermit(app: FastifyInstance, rbac: RbacService): P
       return userRead(env, key);
     }));
     scope.patch(`${facts}/users/:user`, api(async (req, env) => {
-      const b = w.UserBody.omit({ key: true, role_assignments: true }).parse(json(req.body));
+      const b = w.UserPatch.parse(json(req.body));
       const u = await admin.updateUser(env, param(req, 'user'), userInput(undefined, b));
       return userRead(env, u.key);
     }));
@@ -185,7 +190,7 @@ export async function registerPermit(app: FastifyInstance, rbac: RbacService): P
       await admin.unassign(env, { user: b.user, role: b.role, tenant: b.tenant ?? 'default' });
     }));
     scope.post(`${facts}/role_assignments/bulk`, api(async (req, env) => {
-      const list = w.Assignment.array().max(1000).parse(json(req.body));
+      const list = w.Assignments.parse(json(req.body));
       let created = 0;
       for (const a of list) {
         const before = (await admin.listAssignments(env, { user: a.user, role: a.role, tenant: a.tenant ?? 'default' }, { page: 1, perPage: 1 })).length;
@@ -195,7 +200,7 @@ export async function registerPermit(app: FastifyInstance, rbac: RbacService): P
       return { assignments_created: created };
     }));
     scope.delete(`${facts}/role_assignments/bulk`, api(async (req, env) => {
-      const list = w.Assignment.array().max(1000).parse(json(req.body));
+      const list = w.Assignments.parse(json(req.body));
       let removed = 0;
       for (const a of list) {
         const before = (await admin.listAssignments(env, { user: a.user, role: a.role, tenant: a.tenant ?? 'default' }, { page: 1, perPage: 1 })).length;

@@ -16,6 +16,7 @@ export const UserBody = z.object({
   role_assignments: z.array(z.object({ role: Key, tenant: Key.optional() })).max(100).nullish(),
 });
 export const UserCreate = UserBody.extend({ key: Key });
+export const UserPatch = UserBody.omit({ key: true, role_assignments: true });
 
 export const TenantCreate = z.object({ key: Key, name: z.string().min(1).max(255), description: z.string().max(2048).nullish(), attributes: Attributes.nullish() });
 export const TenantUpdate = TenantCreate.omit({ key: true }).partial();
@@ -45,6 +46,7 @@ export const RoleUpdate = RoleCreate.omit({ key: true }).partial();
 export const Permissions = z.object({ permissions: z.array(Permission).max(1000) });
 
 export const Assignment = z.object({ user: Key, role: Key, tenant: Key.optional() });
+export const Assignments = Assignment.array().max(1000);
 export const UserRole = z.object({ role: Key, tenant: Key.optional() });
 
 /** A check as the SDK sends it: the user as a key or an object, the resource always an object. */
