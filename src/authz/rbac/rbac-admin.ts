@@ -130,7 +130,7 @@ export class RbacAdmin {
           };
       const body = this.resourceBody(merged, current.actions);
       // Permissions on actions that are gone would grant nothing; drop them as Permit does.
-      await this.dropPermissions(env, repo, (p) => p.startsWith(`${current.key}:`) && !p.endsWith(':*') && !(p.slice(current.key.length + 1) in body.actions));
+      await this.dropPermissions(env, repo, (p) => p.startsWith(`${current.key}:`) && !p.endsWith(':*') && !Object.hasOwn(body.actions, p.slice(current.key.length + 1)));
       return this.save(env, 'resource', current, body, repo);
     });
   }
@@ -145,11 +145,14 @@ export class RbacAdmin {
 
   private resourceBody(input: ResourceInput, previous: RbacResource['actions'] = {}): Stored<RbacResource> {
     if (Object.keys(input.actions).length === 0) throw invalid('a resource needs at least one action', ['actions']);
-    const actions: RbacResource['actions'] = {};
-    for (const [key, a] of Object.entries(input.actions)) {
-      if (!/^[A-Za-z0-9_\-.]+$/.test(key)) throw invalid(`action key '${key}' may hold only letters, digits, _ - and .`, ['actions', key]);
-      actions[key] = { id: previous[key]?.id ?? this.newId(), name: a.name ?? key, ...(a.description !== undefined && { description: a.description }) };
-    }
+    // fromEntries and hasOwn: an action may be called `constructor` or `__proto__` without meeting Object's own.
+    const actions: RbacResource['actions'] = Object.fromEntries(
+      Object.entries(input.actions).map(([key, a]) => {
+        if (!/^[A-Za-z0-9_\-.]+$/.test(key)) throw invalid(`action key '${key}' may hold only letters, digits, _ - and .`, ['actions', key]);
+        const id = Object.hasOwn(previous, key) ? previous[key]!.id : this.newId();
+        return [key, { id, name: a.name ?? key, ...(a.description !== undefined && { description: a.description }) }];
+      }),
+    );
     return { name: input.name ?? input.key, ...(input.description !== undefined && { description: input.description }), actions, attributes: input.attributes ?? {} };
   }
 
@@ -211,7 +214,7 @@ export class RbacAdmin {
       const resourceRow = await repo.object(env.id, 'resource', m[1]!);
       if (!resourceRow) throw notFound('resource', m[1]!);
       const resource = fromRow<RbacResource>(resourceRow);
-      if (m[2] !== '*' && !(m[2]! in resource.actions)) throw notFound('action', p);
+      if (m[2] !== '*' && !Object.hasOwn(resource.actions, m[2]!)) throw notFound('action', p);
     }
     const extendsRoles = [...new Set(input.extends ?? [])];
     for (const parent of extendsRoles) {

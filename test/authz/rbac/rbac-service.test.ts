@@ -175,3 +175,27 @@ describe.each(backends())('Permit-style RBAC (%s)', (backend) => {
     expect(await rejection(t.rbac.addApiKey(other, key, 'reuse'))).toBe('conflict');
   });
 });
+
+describe('RBAC names that are also Object property names', () => {
+  it('treats actions called constructor, toString and __proto__ as actions like any other', async () => {
+    const db = await freshDatabase('sqlite');
+    const t = await createTessera({ db: db.url, region: 'us-east-1', publicUrl: 'http://127.0.0.1', issuerStyle: 'tessera' });
+    try {
+      const env = await t.rbac.ensureEnvironment('default', 'default');
+      await t.rbac.admin.createTenant(env, { key: 'default' });
+      await t.rbac.admin.createResource(env, { key: 'obj', actions: JSON.parse('{"constructor":{},"__proto__":{}}') as Record<string, object> });
+      expect(Object.keys((await t.rbac.admin.getResource(env, 'obj')).actions).sort()).toEqual(['__proto__', 'constructor']);
+      await expect(t.rbac.admin.createRole(env, { key: 'r', permissions: ['obj:toString'] })).rejects.toMatchObject({ kind: 'not_found' });
+      await t.rbac.admin.createRole(env, { key: 'r', permissions: ['obj:constructor'] });
+      await t.rbac.admin.createUser(env, { key: 'u' });
+      await t.rbac.admin.assign(env, { user: 'u', role: 'r', tenant: 'default' });
+      const check = (action: string) => t.rbac.checkIn(env, { user: { key: 'u' }, action, resource: { type: 'obj' } });
+      expect((await check('constructor')).allow).toBe(true);
+      expect((await check('__proto__')).allow).toBe(false);
+      expect((await check('toString')).allow).toBe(false);
+    } finally {
+      await t.close();
+      await db.drop();
+    }
+  });
+});
