@@ -56,7 +56,7 @@ export class PoolUserSync {
     if (existing) await admin.updateUser(env, user.sub, fields);
     else await admin.createUser(env, { key: user.sub, ...fields, attributes: { 'cognito:username': user.username } });
     if (!user.groups) return;
-    const wanted = new Set(user.groups.flatMap((g) => sync.groupRoles[g] ?? []));
+    const wanted = new Set(user.groups.flatMap((g) => (Object.hasOwn(sync.groupRoles, g) ? sync.groupRoles[g]! : [])));
     const managed = new Set(Object.values(sync.groupRoles).flat());
     for (const role of managed) {
       const a = { user: user.sub, role, tenant: sync.tenant };
