@@ -9,7 +9,6 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +16,7 @@ import { type Browser, type BrowserContext, chromium, type Page, type Response }
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { allowAppUrl } from '../../examples/support/allow-app-url.ts';
 import { DEMO_PERMIT_API_KEY, type RunningApp, startApp } from '../../examples/seed-000-permit-hello/app.ts';
-import { type ServerProcess, startServerProcess } from '../support/process.ts';
+import { freePort, type ServerProcess, startServerProcess } from '../support/process.ts';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -32,17 +31,6 @@ const REGION = 'us-east-1';
 // What demo mode accepts when no admin keys are configured.
 const DEMO_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function decodeJwt(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -8,7 +8,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowAppUrl } from '../../examples/support/allow-app-url.ts';
 import { type BrowserConfig, DEMO_PERMIT_API_KEY, type RunningApp, startApp, TOKEN_NOT_VALID } from '../../examples/seed-000-permit-hello/app.ts';
 import { CookieJar, signInThroughForm } from '../support/hosted-ui.ts';
-import { expectPortFree, type ServerProcess, startServerProcess } from '../support/process.ts';
+import { expectPortFree, freePort, type ServerProcess, startServerProcess } from '../support/process.ts';
 
 const RUN = fileURLToPath(new URL('../../examples/seed-000-permit-hello/run.mjs', import.meta.url));
 const SPA_MODULE = new URL('../../examples/seed-000-permit-hello/public/app.mjs', import.meta.url);
@@ -79,17 +78,6 @@ class MemoryStorage implements SessionStorageLike {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
 const permitClient = (url: string, token: string) => new Permit({ token, pdp: url, apiUrl: url, log: { level: 'silent' } });

@@ -4,7 +4,6 @@
  * against an in-process Tessera.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { GlobalSignOutCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt } from 'jose';
@@ -12,22 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROADMAP_ID, type RunningApp, startApp } from '../../examples/seed-001-verified-permissions/app.ts';
 import { FILE_ID, PRINCIPAL_ENTITY_TYPE, type Seed001, setUpSeed001, signIn } from '../../examples/seed-001-verified-permissions/setup.ts';
 import { describeStep, runTour } from '../../examples/seed-001-verified-permissions/tour.ts';
-import { expectPortFree } from '../support/process.ts';
+import { expectPortFree, freePort } from '../support/process.ts';
 import { ADMIN_CREDENTIALS, REGION, startTestServer, type TestServer } from '../support/server.ts';
 
 const RUN = fileURLToPath(new URL('../../examples/seed-001-verified-permissions/run.mjs', import.meta.url));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs the one command to its end. */
 async function runExample(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

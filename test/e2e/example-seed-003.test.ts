@@ -6,7 +6,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +14,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApp, startApp } from '../../examples/seed-003-contacts/app.ts';
 import { findAwsCli, PASSWORD, type Seed003, setUpSeed003, signIn, USERS } from '../../examples/seed-003-contacts/setup.ts';
-import { expectPortFree, type ServerProcess, startServerProcess } from '../support/process.ts';
+import { expectPortFree, freePort, type ServerProcess, startServerProcess } from '../support/process.ts';
 
 const RUN = fileURLToPath(new URL('../../examples/seed-003-contacts/run.mjs', import.meta.url));
 const POLICIES = fileURLToPath(new URL('../../examples/seed-003-contacts/cerbos', import.meta.url));
@@ -25,17 +24,6 @@ const DEMO_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const ALICE = USERS.find((u) => u.group === 'admin')!.email;
 const BOB = USERS.find((u) => u.group === 'user')!.email;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 type Table = Record<string, { owner: string; read: boolean; update: boolean; delete: boolean }>;
 

@@ -7,7 +7,6 @@
  */
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +24,7 @@ import { startApi, type RunningApi, type SeenRequest } from '../../examples/seed
 import { startApp, type RunningApp } from '../../examples/seed-004-movies-and-shows/app.ts';
 import { type AuthorizerEventV2, type RunningAuthorizer, startAuthorizerEndpoint } from '../../examples/seed-004-movies-and-shows/authorizer-endpoint.ts';
 import { browserFetch, CookieJar, locationOf, signInThroughForm } from '../support/hosted-ui.ts';
-import { startServerProcess, type ServerProcess } from '../support/process.ts';
+import { freePort, type ServerProcess, startServerProcess } from '../support/process.ts';
 
 const CONFIG = fileURLToPath(new URL('../../examples/seed-004-movies-and-shows/tessera.yaml', import.meta.url));
 // The demo data (src/config/demo.yaml).
@@ -42,17 +41,6 @@ const GROUP_ROUTES = ['/movies', '/shows'] as const;
 const LAMBDA_ROUTES = ['/lambda/movies', '/lambda/shows'] as const;
 const ALL_ROUTES = [...GROUP_ROUTES, ...LAMBDA_ROUTES];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface GatewayAnswer {
   status: number;

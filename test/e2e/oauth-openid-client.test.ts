@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import {
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
@@ -17,6 +16,7 @@ import { buildServer } from '../../src/server.ts';
 import { freshDatabase } from '../support/databases.ts';
 import { signInThroughForm } from '../support/hosted-ui.ts';
 import { ADMIN_CREDENTIALS, REGION } from '../support/server.ts';
+import { freePort } from '../support/process.ts';
 
 const CALLBACK = 'https://rp.example/callback';
 const API = 'https://api.example';
@@ -24,17 +24,6 @@ const USERNAME = 'alice';
 const PASSWORD = 'Correct-Horse-9';
 
 /** A port nobody listens on right now, so the server's public URL can name it before it starts. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Awaits a promise that must reject, and returns what it rejected with. */
 async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
