@@ -54,6 +54,7 @@ export async function seedUsers(
           status: 'CONFIRMED',
           enabled: true,
           passwordHash: hashOf(i),
+          srp: null,
           passwordUpdatedAt: now,
           attributes: { sub: id, email: email(i), email_verified: 'true', name: `Bench User ${i}` },
           createdAt: now,

@@ -4,6 +4,7 @@ import * as oauth from './migrations/002-oauth.ts';
 import * as cedar from './migrations/003-cedar.ts';
 import * as cerbos from './migrations/004-cerbos.ts';
 import * as rbac from './migrations/005-rbac.ts';
+import * as srp from './migrations/006-srp.ts';
 
 /** Numbered migrations, in order. A new schema change is a new file and one line here. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '003-cedar': cedar,
   '004-cerbos': cerbos,
   '005-rbac': rbac,
+  '006-srp': srp,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

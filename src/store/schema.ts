@@ -31,6 +31,7 @@ export interface Database {
   rbac_api_keys: RbacApiKeyTable;
   rbac_objects: RbacObjectTable;
   rbac_role_assignments: RbacRoleAssignmentTable;
+  srp_exchanges: SrpExchangeTable;
 }
 
 export interface UserPoolTable {
@@ -60,6 +61,8 @@ export interface UserTable {
   enabled: number;
   password_hash: string | null;
   password_updated_at: number | null;
+  srp_salt: string | null;
+  srp_verifier: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -316,4 +319,14 @@ export interface RbacRoleAssignmentTable {
   role_key: string;
   id: string;
   created_at: number;
+}
+
+export interface SrpExchangeTable {
+  id_hash: string;
+  pool_id: string;
+  client_id: string;
+  user_id: string | null;
+  data: string;
+  created_at: number;
+  expires_at: number;
 }

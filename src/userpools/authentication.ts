@@ -1,5 +1,6 @@
 import { constantTimeEqual, sha256Hex } from '../crypto/constant-time.ts';
-import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../crypto/passwords.ts';
+import { verifyAgainstDecoy, verifyPassword } from '../crypto/passwords.ts';
+import { createVerifier } from '../crypto/srp.ts';
 import {
   CodeMismatchException,
   InvalidParameterException,
@@ -17,7 +18,9 @@ import type { CodeDeliveryDetails, CodeService } from './codes.ts';
 import type { UserPoolDeps } from './context.ts';
 import type { User, UserPool, UserPoolClient } from './model.ts';
 import { assertPasswordConforms } from './password-policy.ts';
+import { srpPoolName } from './password-credentials.ts';
 import { assertSecretHash } from './secret-hash.ts';
+import { SrpSignIn } from './srp-sign-in.ts';
 import type { AuthenticationResult, SessionIssuer } from './session-issuer.ts';
 import type { UserDirectory } from './user-directory.ts';
 import type { UserWriter } from './user-writer.ts';
@@ -45,6 +48,7 @@ const FLOW_PERMISSION: Record<string, { public?: string; admin?: string }> = {
   ADMIN_NO_SRP_AUTH: { admin: 'ALLOW_ADMIN_USER_PASSWORD_AUTH' },
   REFRESH_TOKEN_AUTH: { public: 'ALLOW_REFRESH_TOKEN_AUTH', admin: 'ALLOW_REFRESH_TOKEN_AUTH' },
   REFRESH_TOKEN: { public: 'ALLOW_REFRESH_TOKEN_AUTH', admin: 'ALLOW_REFRESH_TOKEN_AUTH' },
+  USER_SRP_AUTH: { public: 'ALLOW_USER_SRP_AUTH', admin: 'ALLOW_USER_SRP_AUTH' },
 };
 
 const INCORRECT = 'Incorrect username or password.';
@@ -62,7 +66,11 @@ export class Authentication {
     private readonly codes: CodeService,
     private readonly guard: BruteForceGuard,
     private readonly writer: UserWriter,
-  ) {}
+  ) {
+    this.srp = new SrpSignIn(d, directory, guard);
+  }
+
+  private readonly srp: SrpSignIn;
 
   async initiateAuth(input: InitiateAuthInput, caller: { admin: boolean; poolId?: string }): Promise<AuthStep> {
     const { client, pool } = await this.directory.client(input.ClientId);
@@ -71,7 +79,7 @@ export class Authentication {
     const permission = FLOW_PERMISSION[input.AuthFlow]?.[caller.admin ? 'admin' : 'public'];
     if (!permission) {
       throw new InvalidParameterException(
-        input.AuthFlow === 'USER_SRP_AUTH' || input.AuthFlow === 'CUSTOM_AUTH' || input.AuthFlow === 'USER_AUTH'
+        input.AuthFlow === 'CUSTOM_AUTH' || input.AuthFlow === 'USER_AUTH'
           ? `${input.AuthFlow} is not supported by this server yet.`
           : `Invalid AuthFlow ${input.AuthFlow} for ${caller.admin ? 'AdminInitiateAuth' : 'InitiateAuth'}.`,
       );
@@ -80,6 +88,7 @@ export class Authentication {
       throw new InvalidParameterException(caller.admin ? 'Auth flow not enabled for this client' : `${input.AuthFlow} flow not enabled for this client`);
     }
     if (input.AuthFlow === 'REFRESH_TOKEN_AUTH' || input.AuthFlow === 'REFRESH_TOKEN') return this.refresh(pool, client, params);
+    if (input.AuthFlow === 'USER_SRP_AUTH') return this.srp.start(pool, client, params);
     return this.passwordAuth(pool, client, params);
   }
 
@@ -109,6 +118,12 @@ export class Authentication {
     }
     // Most sign-ins have no failures on record: skip the write then.
     if (hasFailures) await this.guard.recordSuccess(pool.id, subjectKey);
+    // A password set before SRP existed gets its verifier now, while it is at hand.
+    if (!user.srp) {
+      const srp = createVerifier(srpPoolName(pool.id), user.username, password, this.d.random.bytes(16));
+      await this.d.users.update(user.id, { srp, updatedAt: user.updatedAt });
+      return { ...user, srp };
+    }
     return user;
   }
 
@@ -170,6 +185,7 @@ export class Authentication {
     const { client, pool } = await this.directory.client(input.ClientId);
     assertClientOfPool(client, caller);
     const responses = input.ChallengeResponses ?? {};
+    if (input.ChallengeName === 'PASSWORD_VERIFIER') return this.afterPassword(pool, client, await this.srp.finish(pool, client, responses));
     if (input.ChallengeName !== 'NEW_PASSWORD_REQUIRED') throw new InvalidParameterException(`Unsupported challenge: ${input.ChallengeName}`);
     if (!input.Session) throw new InvalidParameterException('Missing required parameter Session');
     if (!responses.USERNAME) throw new InvalidParameterException('Missing required parameter USERNAME');
@@ -259,7 +275,7 @@ export class Authentication {
       username: input.Username,
       attributes,
       status: 'UNCONFIRMED',
-      passwordHash: await hashPassword(input.Password),
+      password: input.Password,
       forceAliasCreation: false,
       creatingAsAdmin: false,
     });

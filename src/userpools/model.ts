@@ -1,3 +1,4 @@
+import type { SrpVerifier } from '../crypto/srp.ts';
 /**
  * The user pool domain's types. Field names follow Cognito's own (PascalCase) wherever the value is
  * a Cognito setting, so a pool's settings round-trip through the API without renaming.
@@ -135,6 +136,8 @@ export interface User {
   status: UserStatus;
   enabled: boolean;
   passwordHash: string | null;
+  /** The SRP salt and verifier of the same password, for USER_SRP_AUTH; null until one is set. */
+  srp: SrpVerifier | null;
   passwordUpdatedAt: number | null;
   /** Every attribute including `sub`, in Cognito's names (`email`, `custom:tier`…). */
   attributes: Attributes;

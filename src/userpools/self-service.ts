@@ -1,4 +1,5 @@
-import { hashPassword, verifyPassword } from '../crypto/passwords.ts';
+import { passwordCredentials } from './password-credentials.ts';
+import { verifyPassword } from '../crypto/passwords.ts';
 import { NotAuthorizedException, UserNotFoundException } from '../errors.ts';
 import { InvalidTokenError } from '../tokens/errors.ts';
 import { assertWritableAttributes, type AttributeInput, readableAttributes, toAttributeMap } from './attributes.ts';
@@ -87,7 +88,7 @@ export class SelfService {
     }
     assertPasswordConforms(proposed, pool.settings.Policies.PasswordPolicy);
     const now = this.d.clock.now();
-    await this.d.users.update(user.id, { passwordHash: await hashPassword(proposed), passwordUpdatedAt: now, updatedAt: now });
+    await this.d.users.update(user.id, { ...(await passwordCredentials(pool.id, user.username, proposed, this.d.random)), passwordUpdatedAt: now, updatedAt: now });
   }
 
   async deleteUser(accessToken: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { hashPassword } from '../crypto/passwords.ts';
+import { passwordCredentials } from './password-credentials.ts';
 import {
   GroupExistsException,
   InvalidParameterException,
@@ -54,7 +54,7 @@ export class UserAdmin {
       username: input.Username,
       attributes,
       status: 'FORCE_CHANGE_PASSWORD',
-      passwordHash: await hashPassword(temporary),
+      password: temporary,
       forceAliasCreation: input.ForceAliasCreation ?? false,
       creatingAsAdmin: true,
     });
@@ -68,7 +68,7 @@ export class UserAdmin {
     const temporary = input.TemporaryPassword ?? this.generatePassword(pool);
     const now = this.d.clock.now();
     // Resending restarts the temporary password's validity, as Cognito does.
-    await this.d.users.update(user.id, { passwordHash: await hashPassword(temporary), passwordUpdatedAt: now, updatedAt: now });
+    await this.d.users.update(user.id, { ...(await passwordCredentials(pool.id, user.username, temporary, this.d.random)), passwordUpdatedAt: now, updatedAt: now });
     await this.sendInvitation(pool, user, temporary, input.DesiredDeliveryMediums);
     return (await this.d.users.findById(user.id))!;
   }

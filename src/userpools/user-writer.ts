@@ -1,4 +1,4 @@
-import { hashPassword } from '../crypto/passwords.ts';
+import { passwordCredentials } from './password-credentials.ts';
 import { AliasExistsException, InvalidParameterException, UsernameExistsException } from '../errors.ts';
 import { assertRequiredAttributes, assertWritableAttributes } from './attributes.ts';
 import type { UserPoolDeps } from './context.ts';
@@ -9,7 +9,8 @@ export interface NewUser {
   username: string;
   attributes: Attributes;
   status: UserStatus;
-  passwordHash: string | null;
+  /** The initial password (temporary or not); null for none. */
+  password: string | null;
   forceAliasCreation: boolean;
   creatingAsAdmin: boolean;
 }
@@ -68,8 +69,8 @@ export class UserWriter {
       username,
       status: input.status,
       enabled: true,
-      passwordHash: input.passwordHash,
-      passwordUpdatedAt: input.passwordHash ? now : null,
+      ...(input.password === null ? { passwordHash: null, srp: null } : await passwordCredentials(pool.id, username, input.password, this.d.random)),
+      passwordUpdatedAt: input.password === null ? null : now,
       attributes: { ...attributes, sub },
       createdAt: now,
       updatedAt: now,
@@ -129,6 +130,6 @@ export class UserWriter {
 
   async setPassword(user: User, password: string, status: UserStatus): Promise<void> {
     const now = this.d.clock.now();
-    await this.d.users.update(user.id, { passwordHash: await hashPassword(password), passwordUpdatedAt: now, status, updatedAt: now });
+    await this.d.users.update(user.id, { ...(await passwordCredentials(user.poolId, user.username, password, this.d.random)), passwordUpdatedAt: now, status, updatedAt: now });
   }
 }

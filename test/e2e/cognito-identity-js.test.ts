@@ -96,7 +96,7 @@ describe('Tessera through amazon-cognito-identity-js', () => {
     poolId = (await s.admin.send(new CreateUserPoolCommand({ PoolName: 'identity-js', AutoVerifiedAttributes: ['email'] }))).UserPool!.Id!;
     clientId = (
       await s.admin.send(
-        new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'spa', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }),
+        new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'spa', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }),
       )
     ).UserPoolClient!.ClientId!;
   });
@@ -247,13 +247,45 @@ describe('Tessera through amazon-cognito-identity-js', () => {
       expect((await signIn(appPool(), 'nadia', NEW)).session.isValid()).toBe(true);
     });
 
-    it('refuses the library\'s default USER_SRP_AUTH flow, which Tessera does not implement yet', async () => {
-      // Documents a known gap: flip this test to a successful sign-in once SRP lands.
-      await confirmedUser('sergio', 'sergio@example.com');
-      const pool = appPool();
-      const user = new CognitoUser({ Username: 'sergio', Pool: pool, Storage: storageOf.get(pool)! });
+    /** A CognitoUser left on the library's default flow, USER_SRP_AUTH. */
+    const srpUser = (pool: CognitoUserPool, Username: string) => {
+      const user = new CognitoUser({ Username, Pool: pool, Storage: storageOf.get(pool)! });
       expect(user.getAuthenticationFlowType()).toBe('USER_SRP_AUTH');
-      await expectLibraryError(authenticate(user, PASSWORD), 'InvalidParameterException', 'USER_SRP_AUTH is not supported by this server yet.');
+      return user;
+    };
+
+    it('signs in with the library\'s default USER_SRP_AUTH flow, the password never leaving the client', async () => {
+      const sub = await confirmedUser('sergio', 'sergio@example.com');
+      const outcome = await authenticate(srpUser(appPool(), 'sergio'), PASSWORD);
+      expect(outcome.session?.isValid()).toBe(true);
+      expect(outcome.session!.getIdToken().payload).toMatchObject({ sub, 'cognito:username': 'sergio', token_use: 'id' });
+      const me = await s.anonymous.send(new GetUserCommand({ AccessToken: outcome.session!.getAccessToken().getJwtToken() }));
+      expect(me.Username).toBe('sergio');
+    });
+
+    it('refuses a wrong password and an unknown user over SRP with the same error', async () => {
+      await confirmedUser('sofia', 'sofia@example.com');
+      await expectLibraryError(authenticate(srpUser(appPool(), 'sofia'), 'Wrong-Passw0rd!'), 'NotAuthorizedException', INCORRECT);
+      await expectLibraryError(authenticate(srpUser(appPool(), 'nobody-here'), PASSWORD), 'NotAuthorizedException', INCORRECT);
+    });
+
+    it('accepts only the new password over SRP after changePassword', async () => {
+      await confirmedUser('sam', 'sam@example.com');
+      const { user, session } = await signIn(appPool(), 'sam');
+      user.setSignInUserSession(session);
+      await nodeCall((cb) => user.changePassword(PASSWORD, 'Changed-Passw0rd!', cb));
+      await expectLibraryError(authenticate(srpUser(appPool(), 'sam'), PASSWORD), 'NotAuthorizedException', INCORRECT);
+      expect((await authenticate(srpUser(appPool(), 'sam'), 'Changed-Passw0rd!')).session?.isValid()).toBe(true);
+    });
+
+    it('raises newPasswordRequired over SRP for an admin-created user, and the new password then works over SRP', async () => {
+      const TEMPORARY = 'Temp-Passw0rd!';
+      await s.admin.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'selma', TemporaryPassword: TEMPORARY, MessageAction: 'SUPPRESS' }));
+      const user = srpUser(appPool(), 'selma');
+      const outcome = await authenticate(user, TEMPORARY);
+      expect(outcome.newPasswordRequired).toBeDefined();
+      expect((await completeNewPassword(user, 'Selma-New-Passw0rd!')).isValid()).toBe(true);
+      expect((await authenticate(srpUser(appPool(), 'selma'), 'Selma-New-Passw0rd!')).session?.isValid()).toBe(true);
     });
   });
 

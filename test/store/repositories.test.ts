@@ -16,7 +16,7 @@ import { backends, freshDatabase } from '../support/databases.ts';
 const POOL = 'us-east-1_Store0001';
 
 function user(id: string, username: string, attributes: Record<string, string> = {}): User {
-  return { id, poolId: POOL, username, status: 'CONFIRMED', enabled: true, passwordHash: 'h', passwordUpdatedAt: 1, attributes: { sub: id, ...attributes }, createdAt: 1, updatedAt: 1 };
+  return { id, poolId: POOL, username, status: 'CONFIRMED', enabled: true, passwordHash: 'h', srp: null, passwordUpdatedAt: 1, attributes: { sub: id, ...attributes }, createdAt: 1, updatedAt: 1 };
 }
 
 describe.each(backends())('repositories on %s', (backend) => {

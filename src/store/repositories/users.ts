@@ -38,6 +38,7 @@ function toUser(row: UserTable, attributes: Attributes): User {
     status: row.status as UserStatus,
     enabled: row.enabled === 1,
     passwordHash: row.password_hash,
+    srp: row.srp_salt !== null && row.srp_verifier !== null ? { salt: row.srp_salt, verifier: row.srp_verifier } : null,
     passwordUpdatedAt: row.password_updated_at,
     attributes,
     createdAt: row.created_at,
@@ -114,6 +115,8 @@ export class UserRepository {
         status: user.status,
         enabled: user.enabled ? 1 : 0,
         password_hash: user.passwordHash,
+        srp_salt: user.srp?.salt ?? null,
+        srp_verifier: user.srp?.verifier ?? null,
         password_updated_at: user.passwordUpdatedAt,
         created_at: user.createdAt,
         updated_at: user.updatedAt,
@@ -124,7 +127,7 @@ export class UserRepository {
 
   async update(
     id: string,
-    changes: Partial<Pick<User, 'status' | 'enabled' | 'passwordHash' | 'passwordUpdatedAt'>> & { updatedAt: number },
+    changes: Partial<Pick<User, 'status' | 'enabled' | 'passwordHash' | 'srp' | 'passwordUpdatedAt'>> & { updatedAt: number },
     db: Db = this.db,
   ): Promise<void> {
     await db
@@ -133,6 +136,7 @@ export class UserRepository {
         ...(changes.status !== undefined && { status: changes.status }),
         ...(changes.enabled !== undefined && { enabled: changes.enabled ? 1 : 0 }),
         ...(changes.passwordHash !== undefined && { password_hash: changes.passwordHash }),
+        ...(changes.srp !== undefined && { srp_salt: changes.srp?.salt ?? null, srp_verifier: changes.srp?.verifier ?? null }),
         ...(changes.passwordUpdatedAt !== undefined && { password_updated_at: changes.passwordUpdatedAt }),
         updated_at: changes.updatedAt,
       })
