@@ -80,7 +80,6 @@ export class SrpSignIn {
     for (const name of ['USERNAME', 'PASSWORD_CLAIM_SECRET_BLOCK', 'PASSWORD_CLAIM_SIGNATURE', 'TIMESTAMP']) {
       if (!responses[name]) throw new InvalidParameterException(`Missing required parameter ${name}`);
     }
-    assertSecretHash(client, responses.USERNAME!, responses.SECRET_HASH);
     const claimedAt = parseTimestamp(responses.TIMESTAMP!);
     if (claimedAt === undefined) throw new InvalidParameterException('TIMESTAMP is not in the format "EEE MMM d HH:mm:ss UTC yyyy".');
     if (Math.abs(claimedAt - this.d.clock.now()) > TIMESTAMP_SKEW_MS) throw new NotAuthorizedException('TIMESTAMP is more than five minutes away from the server time.');
@@ -89,6 +88,14 @@ export class SrpSignIn {
     if (!pending || pending.poolId !== pool.id || pending.clientId !== client.clientId) throw new NotAuthorizedException('Invalid session for the user.');
     if (pending.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Invalid session for the user, session is expired.');
     const { a, b, B, typedName, userIdForSrp, verifier } = pending;
+    // Clients hash the secret with the USERNAME they answer with (USER_ID_FOR_SRP), or some
+    // (pycognito) with the name typed at InitiateAuth; both name this user.
+    try {
+      assertSecretHash(client, responses.USERNAME!, responses.SECRET_HASH);
+    } catch (e) {
+      if (responses.USERNAME === typedName) throw e;
+      assertSecretHash(client, typedName, responses.SECRET_HASH);
+    }
     const user = pending.userId !== null ? await this.d.users.findById(pending.userId) : undefined;
     const subjectKey = guardSubject(user, typedName);
     const { hasFailures } = await this.guard.assertNotLocked(pool.id, subjectKey);

@@ -171,3 +171,51 @@ describe('USER_SRP_AUTH over the wire', () => {
     expect(JSON.stringify(row)).not.toContain(PASSWORD);
   });
 });
+
+describe('USER_SRP_AUTH for a client with a secret, in a pool that signs in by email', () => {
+  let s: TestServer;
+  let poolId: string;
+  let client: { id: string; secret: string };
+  const secretHash = (username: string) => createHmac('sha256', client.secret).update(username + client.id).digest('base64');
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    poolId = (await s.admin.send(new CreateUserPoolCommand({ PoolName: 'srp-email', UsernameAttributes: ['email'] }))).UserPool!.Id!;
+    const c = (await s.admin.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'server', GenerateSecret: true, ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }))).UserPoolClient!;
+    client = { id: c.ClientId!, secret: c.ClientSecret! };
+    await s.admin.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'yara@example.com', MessageAction: 'SUPPRESS' }));
+    await s.admin.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'yara@example.com', Password: PASSWORD, Permanent: true }));
+  });
+  afterAll(async () => s?.close());
+
+  it('names the user by sub in USER_ID_FOR_SRP and takes the secret hash over it or over the email typed', async () => {
+    const poolName = poolId.split('_')[1]!;
+    for (const hashOver of ['sub', 'email'] as const) {
+      const helper = new Helper(poolName);
+      const A = await new Promise<string>((resolve, reject) => helper.getLargeAValue((e, a) => (e ? reject(e) : resolve(a.toString(16)))));
+      const out = await s.anonymous.send(new InitiateAuthCommand({ ClientId: client.id, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'yara@example.com', SRP_A: A, SECRET_HASH: secretHash('yara@example.com') } }));
+      const p = out.ChallengeParameters!;
+      expect(p.USER_ID_FOR_SRP).toMatch(/^[0-9a-f-]{36}$/);
+      const hkdf = await new Promise<Buffer>((resolve, reject) => helper.getPasswordAuthenticationKey(p.USER_ID_FOR_SRP!, PASSWORD, new Big(p.SRP_B!, 16), new Big(p.SALT!, 16), (e, k) => (e ? reject(e) : resolve(k))));
+      const timestamp = timestampOf(Date.now());
+      const signature = createHmac('sha256', hkdf).update(Buffer.concat([Buffer.from(poolName), Buffer.from(p.USER_ID_FOR_SRP!), Buffer.from(p.SECRET_BLOCK!, 'base64'), Buffer.from(timestamp)])).digest('base64');
+      const result = await s.anonymous.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: client.id,
+          ChallengeName: 'PASSWORD_VERIFIER',
+          ChallengeResponses: { USERNAME: p.USER_ID_FOR_SRP!, PASSWORD_CLAIM_SECRET_BLOCK: p.SECRET_BLOCK!, PASSWORD_CLAIM_SIGNATURE: signature, TIMESTAMP: timestamp, SECRET_HASH: secretHash(hashOver === 'sub' ? p.USER_ID_FOR_SRP! : 'yara@example.com') },
+        }),
+      );
+      expect(result.AuthenticationResult?.IdToken, hashOver).toBeDefined();
+    }
+  });
+
+  it('refuses a missing or wrong secret hash', async () => {
+    await expectError(s.anonymous.send(new InitiateAuthCommand({ ClientId: client.id, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'yara@example.com', SRP_A: 'abc' } })), 'NotAuthorizedException', /SECRET_HASH|secret hash/i);
+    await expectError(
+      s.anonymous.send(new InitiateAuthCommand({ ClientId: client.id, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'yara@example.com', SRP_A: 'abc', SECRET_HASH: secretHash('someone@else') } })),
+      'NotAuthorizedException',
+      /secret hash/i,
+    );
+  });
+});
