@@ -41,6 +41,9 @@ export class ScopeDoesNotExistException extends TesseraError {}
 /** An app client's AllowedOAuthFlows cannot go together, or need a client secret the client lacks. */
 export class InvalidOAuthFlowException extends TesseraError {}
 export class UnsupportedUserStateException extends TesseraError {}
+/** VerifySoftwareToken got a code that does not match the secret being enrolled. */
+export class EnableSoftwareTokenMFAException extends TesseraError {}
+export class SoftwareTokenMFANotFoundException extends TesseraError {}
 
 /** A fault of ours, not the caller's. Its message never carries internals. */
 export class InternalErrorException extends TesseraError {

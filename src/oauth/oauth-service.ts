@@ -275,6 +275,8 @@ export class OAuthService {
     if (!s || s.poolId !== pool.id || s.expiresAt <= this.t.clock.now()) return undefined;
     const user = await this.t.userPools.directory.userById(s.userId);
     if (!user || !user.enabled || user.status !== 'CONFIRMED') return undefined;
+    // A browser signed in before the user owed a second factor must not skip it now.
+    if (await this.up.mfa.requirement(pool, user)) return undefined;
     return { user, authTime: s.authTime };
   }
 

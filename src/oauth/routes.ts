@@ -142,6 +142,7 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
 
   /** Signs the browser in (cookie) and sends it on to the client with a code or tokens. */
   const finish = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, a: ValidAuthorization, user: Parameters<OAuthService['startLogin']>[1]) => {
+    await up.auth.assertHostedSignInComplete(a.pool, user);
     const { cookie: value, authTime } = await oauth.startLogin(a.pool, user);
     void reply.setCookie(SESSION_COOKIE, value, { ...cookieOptions(request, a.pool.id), maxAge: LOGIN_SESSION_TTL_MS / 1000 });
     return reply.header('cache-control', 'no-store').redirect(await oauth.complete(a, user, authTime), 302);
@@ -201,7 +202,7 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
     if (!username || !password || username.length > 128 || password.length > 256) return renderLogin(request, reply, a, 400, { error: 'Enter your username and password.', username: username.slice(0, 128) });
     try {
       const outcome = await up.auth.hostedSignIn(a.pool, a.client, username, password);
-      if ('user' in outcome) return finish(request, reply, a, outcome.user);
+      if ('user' in outcome) return await finish(request, reply, a, outcome.user);
       const required = JSON.parse(outcome.challenge.ChallengeParameters?.requiredAttributes ?? '[]') as string[];
       return sendPage(reply, 200, (nonce) =>
         pages.renderNewPassword({ ...pageContext(request, reply, a, nonce), username, session: outcome.challenge.Session!, requiredAttributes: required.map((r) => r.replace(/^userAttributes\./, '')) }),
@@ -233,7 +234,7 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
     if ((form.password ?? '') !== (form.confirm_password ?? '')) return again('The passwords do not match.');
     try {
       const user = await up.auth.completeNewPassword(a.pool, a.client, session, username, form.password, attributes);
-      return finish(request, reply, a, user);
+      return await finish(request, reply, a, user);
     } catch (e) {
       return again(message(e));
     }

@@ -5,6 +5,7 @@ import * as cedar from './migrations/003-cedar.ts';
 import * as cerbos from './migrations/004-cerbos.ts';
 import * as rbac from './migrations/005-rbac.ts';
 import * as srp from './migrations/006-srp.ts';
+import * as mfa from './migrations/007-mfa.ts';
 
 /** Numbered migrations, in order. A new schema change is a new file and one line here. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '004-cerbos': cerbos,
   '005-rbac': rbac,
   '006-srp': srp,
+  '007-mfa': mfa,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -32,6 +32,7 @@ export interface Database {
   rbac_objects: RbacObjectTable;
   rbac_role_assignments: RbacRoleAssignmentTable;
   srp_exchanges: SrpExchangeTable;
+  user_mfa: UserMfaTable;
 }
 
 export interface UserPoolTable {
@@ -329,4 +330,10 @@ export interface SrpExchangeTable {
   data: string;
   created_at: number;
   expires_at: number;
+}
+
+export interface UserMfaTable {
+  user_id: string;
+  data: string;
+  updated_at: number;
 }

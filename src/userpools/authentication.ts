@@ -21,6 +21,7 @@ import { assertPasswordConforms } from './password-policy.ts';
 import { srpPoolName } from './password-credentials.ts';
 import { assertSecretHash } from './secret-hash.ts';
 import { SrpSignIn } from './srp-sign-in.ts';
+import type { Mfa } from './mfa.ts';
 import type { AuthenticationResult, SessionIssuer } from './session-issuer.ts';
 import type { UserDirectory } from './user-directory.ts';
 import type { UserWriter } from './user-writer.ts';
@@ -66,6 +67,7 @@ export class Authentication {
     private readonly codes: CodeService,
     private readonly guard: BruteForceGuard,
     private readonly writer: UserWriter,
+    private readonly mfa: Mfa,
   ) {
     this.srp = new SrpSignIn(d, directory, guard);
   }
@@ -130,6 +132,49 @@ export class Authentication {
   private async afterPassword(pool: UserPool, client: UserPoolClient, user: User): Promise<AuthStep> {
     const challenge = await this.requiredChallenge(pool, client, user);
     if (challenge) return challenge;
+    return this.afterFirstFactor(pool, client, user);
+  }
+
+  /** With the password (and any new one) settled: the MFA challenge the pool and user call for, or tokens. */
+  private async afterFirstFactor(pool: UserPool, client: UserPoolClient, user: User): Promise<AuthStep> {
+    const need = await this.mfa.requirement(pool, user);
+    if (need === 'SOFTWARE_TOKEN_MFA') return this.challenge(pool, client, user, 'SOFTWARE_TOKEN_MFA', { USER_ID_FOR_SRP: user.username });
+    if (need === 'MFA_SETUP') return this.challenge(pool, client, user, 'MFA_SETUP', { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]', USER_ID_FOR_SRP: user.username });
+    return { AuthenticationResult: await this.issuer.start(pool, client, user), ChallengeParameters: {} };
+  }
+
+  /**
+   * The hosted UI has no MFA pages yet: a user who owes a second factor is refused there rather
+   * than let through on the password alone.
+   */
+  async assertHostedSignInComplete(pool: UserPool, user: User): Promise<void> {
+    if (await this.mfa.requirement(pool, user)) throw new NotAuthorizedException('This account signs in with multi-factor authentication, which this sign-in page does not offer yet. Sign in through the app.');
+  }
+
+  /** The user of a pending MFA_SETUP challenge, for the enrolment steps that run inside it (the session stays usable). */
+  async mfaSetupUser(clientSession: string): Promise<{ pool: UserPool; user: User }> {
+    const pending = await this.d.challenges.peek(sha256Hex(clientSession));
+    if (!pending || pending.challenge !== 'MFA_SETUP') throw new NotAuthorizedException('Invalid session for the user.');
+    if (pending.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Invalid session for the user, session is expired.');
+    const user = await this.d.users.findById(pending.userId);
+    if (!user) throw new NotAuthorizedException('Invalid session for the user.');
+    return { pool: await this.directory.pool(pending.poolId), user };
+  }
+
+  /** Answers SOFTWARE_TOKEN_MFA (the code) or MFA_SETUP (after enrolment inside the session). */
+  private async secondFactor(pool: UserPool, client: UserPoolClient, name: 'SOFTWARE_TOKEN_MFA' | 'MFA_SETUP', session: string | undefined, responses: Record<string, string>): Promise<AuthStep> {
+    if (!session) throw new InvalidParameterException('Missing required parameter Session');
+    if (!responses.USERNAME) throw new InvalidParameterException('Missing required parameter USERNAME');
+    assertSecretHash(client, responses.USERNAME, responses.SECRET_HASH);
+    const pending = await this.d.challenges.take(sha256Hex(session));
+    if (!pending || pending.clientId !== client.clientId || pending.challenge !== name) throw new NotAuthorizedException('Invalid session for the user.');
+    if (pending.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Invalid session for the user, session is expired.');
+    const user = await this.d.users.findById(pending.userId);
+    const named = user && (responses.USERNAME === user.username || (await this.directory.findBySignInName(pool, responses.USERNAME))?.id === user.id);
+    if (!user || !named) throw new NotAuthorizedException('Invalid session for the user.');
+    if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
+    if (name === 'SOFTWARE_TOKEN_MFA') await this.mfa.checkSignInCode(pool, user, responses.SOFTWARE_TOKEN_MFA_CODE);
+    else if ((await this.mfa.requirement(pool, user)) !== 'SOFTWARE_TOKEN_MFA') throw new NotAuthorizedException('Software token MFA has not been set up: call AssociateSoftwareToken and VerifySoftwareToken with this session first.');
     return { AuthenticationResult: await this.issuer.start(pool, client, user), ChallengeParameters: {} };
   }
 
@@ -186,6 +231,7 @@ export class Authentication {
     assertClientOfPool(client, caller);
     const responses = input.ChallengeResponses ?? {};
     if (input.ChallengeName === 'PASSWORD_VERIFIER') return this.afterPassword(pool, client, await this.srp.finish(pool, client, responses));
+    if (input.ChallengeName === 'SOFTWARE_TOKEN_MFA' || input.ChallengeName === 'MFA_SETUP') return this.secondFactor(pool, client, input.ChallengeName, input.Session, responses);
     if (input.ChallengeName !== 'NEW_PASSWORD_REQUIRED') throw new InvalidParameterException(`Unsupported challenge: ${input.ChallengeName}`);
     if (!input.Session) throw new InvalidParameterException('Missing required parameter Session');
     if (!responses.USERNAME) throw new InvalidParameterException('Missing required parameter USERNAME');
@@ -193,7 +239,7 @@ export class Authentication {
     const attributes: Record<string, string> = {};
     for (const [key, value] of Object.entries(responses)) if (key.startsWith('userAttributes.')) attributes[key.slice('userAttributes.'.length)] = value;
     const user = await this.completeNewPassword(pool, client, input.Session, responses.USERNAME, responses.NEW_PASSWORD, attributes);
-    return { AuthenticationResult: await this.issuer.start(pool, client, user), ChallengeParameters: {} };
+    return this.afterFirstFactor(pool, client, user);
   }
 
   /** Answers NEW_PASSWORD_REQUIRED (for the API and the hosted UI): sets the password, confirms the user. */

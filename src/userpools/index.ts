@@ -1,6 +1,7 @@
 import { Authentication } from './authentication.ts';
 import { BruteForceGuard } from './brute-force.ts';
 import { CodeService } from './codes.ts';
+import { Mfa } from './mfa.ts';
 import type { UserPoolDeps } from './context.ts';
 import { PoolAdmin } from './pool-admin.ts';
 import { ResourceServerAdmin } from './resource-servers.ts';
@@ -19,6 +20,7 @@ export interface UserPools {
   auth: Authentication;
   self: SelfService;
   sessions: SessionIssuer;
+  mfa: Mfa;
 }
 
 export function createUserPools(d: UserPoolDeps): UserPools {
@@ -27,14 +29,16 @@ export function createUserPools(d: UserPoolDeps): UserPools {
   const codes = new CodeService(d);
   const guard = new BruteForceGuard(d.authFailures, d.clock);
   const sessions = new SessionIssuer(d, directory);
+  const mfa = new Mfa(d, guard, directory);
   return {
     directory,
     pools: new PoolAdmin(d, directory),
     users: new UserAdmin(d, directory, writer, codes),
     resourceServers: new ResourceServerAdmin(d, directory),
-    auth: new Authentication(d, directory, sessions, codes, guard, writer),
+    auth: new Authentication(d, directory, sessions, codes, guard, writer, mfa),
     self: new SelfService(d, directory, writer, codes, guard),
     sessions,
+    mfa,
   };
 }
 

@@ -59,6 +59,10 @@ export interface UserPoolSettings {
   SmsAuthenticationMessage?: string;
   UserAttributeUpdateSettings?: { AttributesRequireVerificationBeforeUpdate?: VerifiableAttribute[] };
   MfaConfiguration: 'OFF' | 'ON' | 'OPTIONAL';
+  /** SetUserPoolMfaConfig's settings; not UpdateUserPool members, so UpdateUserPool keeps them. */
+  SoftwareTokenMfaConfiguration?: { Enabled: boolean };
+  EmailMfaConfiguration?: Record<string, unknown>;
+  SmsMfaConfiguration?: Record<string, unknown>;
   DeviceConfiguration?: Record<string, unknown>;
   EmailConfiguration?: Record<string, unknown>;
   SmsConfiguration?: Record<string, unknown>;

@@ -85,6 +85,9 @@ export class PoolAdmin {
       UsernameConfiguration: pool.settings.UsernameConfiguration,
       // Branding is not an UpdateUserPool member; only config (which passes it) changes it.
       HostedUI: input.HostedUI ?? pool.settings.HostedUI,
+      SoftwareTokenMfaConfiguration: pool.settings.SoftwareTokenMfaConfiguration,
+      EmailMfaConfiguration: pool.settings.EmailMfaConfiguration,
+      SmsMfaConfiguration: pool.settings.SmsMfaConfiguration,
     };
     pool.settings = {
       ...defaults,

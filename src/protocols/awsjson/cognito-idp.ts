@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidParameterException } from '../../errors.ts';
 import type { UserPools } from '../../userpools/index.ts';
 import { op, type ServiceTable } from './operation.ts';
 import {
@@ -47,6 +48,19 @@ const ChallengeName = z.enum([
 const Session = z.string().min(20).max(2048);
 
 const pool = { UserPoolId };
+const MfaSettings = z.object({ Enabled: z.boolean().optional(), PreferredMfa: z.boolean().optional() }).optional();
+
+/** GetUser / AdminGetUser's MFA members, present only when something is enabled, as Cognito answers. */
+function mfaSettingsToWire(m: { enabled: string[]; preferred?: string }) {
+  return { ...(m.enabled.length > 0 && { UserMFASettingList: m.enabled }), ...(m.preferred && { PreferredMfaSetting: m.preferred }) };
+}
+
+/** SMS, email and WebAuthn factors are not offered yet: turning one on is refused rather than ignored. */
+function refuseUnsupportedFactors(i: { SMSMfaSettings?: { Enabled?: boolean; PreferredMfa?: boolean }; EmailMfaSettings?: { Enabled?: boolean; PreferredMfa?: boolean }; WebAuthnMfaSettings?: { Enabled?: boolean; PreferredMfa?: boolean } }) {
+  for (const s of [i.SMSMfaSettings, i.EmailMfaSettings, i.WebAuthnMfaSettings]) {
+    if (s?.Enabled || s?.PreferredMfa) throw new InvalidParameterException('Only software token MFA is supported by this server yet.');
+  }
+}
 const poolUser = { UserPoolId, Username };
 
 /** The Cognito user pools API (`AWSCognitoIdentityProviderService`), one row per operation. */
@@ -102,7 +116,10 @@ export function cognitoIdentityProvider(up: UserPools, region: string): ServiceT
         }),
         async ({ UserPoolId: id, ...rest }) => ({ User: userToWire(await up.users.createUser(id, rest)) }),
       ),
-      AdminGetUser: op('sigv4', z.object(poolUser), async (i) => adminGetUserToWire(await up.users.getUser(i.UserPoolId, i.Username))),
+      AdminGetUser: op('sigv4', z.object(poolUser), async (i) => {
+        const u = await up.users.getUser(i.UserPoolId, i.Username);
+        return { ...adminGetUserToWire(u), ...mfaSettingsToWire(await up.mfa.settingsOf(u.id)) };
+      }),
       AdminDeleteUser: op('sigv4', z.object(poolUser), async (i) => up.users.deleteUser(i.UserPoolId, i.Username)),
       AdminDisableUser: op('sigv4', z.object(poolUser), async (i) => up.users.setEnabled(i.UserPoolId, i.Username, false)),
       AdminEnableUser: op('sigv4', z.object(poolUser), async (i) => up.users.setEnabled(i.UserPoolId, i.Username, true)),
@@ -201,7 +218,40 @@ export function cognitoIdentityProvider(up: UserPools, region: string): ServiceT
       // A user with their own access token
       GetUser: op('none', z.object({ AccessToken: Token }), async (i) => {
         const u = await up.self.getUser(i.AccessToken);
-        return { Username: u.username, UserAttributes: adminGetUserToWire(u).UserAttributes };
+        return { Username: u.username, UserAttributes: adminGetUserToWire(u).UserAttributes, ...mfaSettingsToWire(await up.mfa.settingsOf(u.id)) };
+      }),
+
+      // Multi-factor authentication (software token)
+      SetUserPoolMfaConfig: op(
+        'sigv4',
+        z.object({ ...pool, MfaConfiguration: z.enum(['OFF', 'ON', 'OPTIONAL']).optional(), SoftwareTokenMfaConfiguration: z.object({ Enabled: z.boolean().optional() }).optional(), SmsMfaConfiguration: z.unknown().optional(), EmailMfaConfiguration: z.unknown().optional(), WebAuthnConfiguration: z.unknown().optional() }),
+        async (i) => {
+          if (i.SmsMfaConfiguration !== undefined || i.EmailMfaConfiguration !== undefined || i.WebAuthnConfiguration !== undefined) throw new InvalidParameterException('Only software token MFA is supported by this server yet.');
+          return up.mfa.setPoolConfig(await up.directory.pool(i.UserPoolId), { ...(i.MfaConfiguration && { MfaConfiguration: i.MfaConfiguration }), ...(i.SoftwareTokenMfaConfiguration && { SoftwareTokenMfaConfiguration: i.SoftwareTokenMfaConfiguration }) });
+        },
+      ),
+      GetUserPoolMfaConfig: op('sigv4', z.object(pool), async (i) => up.mfa.poolConfig(await up.directory.pool(i.UserPoolId))),
+      AssociateSoftwareToken: op('none', z.object({ AccessToken: Token.optional(), Session: Session.optional() }), async (i) => {
+        if ((i.AccessToken === undefined) === (i.Session === undefined)) throw new InvalidParameterException('Give exactly one of AccessToken and Session.');
+        if (i.AccessToken) return { SecretCode: await up.mfa.associate((await up.self.authenticate(i.AccessToken)).user) };
+        const { user } = await up.auth.mfaSetupUser(i.Session!);
+        return { SecretCode: await up.mfa.associate(user), Session: i.Session };
+      }),
+      VerifySoftwareToken: op('none', z.object({ AccessToken: Token.optional(), Session: Session.optional(), UserCode: z.string().min(6).max(6), FriendlyDeviceName: z.string().max(256).optional() }), async (i) => {
+        if ((i.AccessToken === undefined) === (i.Session === undefined)) throw new InvalidParameterException('Give exactly one of AccessToken and Session.');
+        const { pool: p, user } = i.AccessToken ? await up.self.authenticate(i.AccessToken) : await up.auth.mfaSetupUser(i.Session!);
+        // Enrolment inside a required-MFA sign-in turns the token on; otherwise SetUserMFAPreference does.
+        await up.mfa.verify(p, user, i.UserCode, i.FriendlyDeviceName, i.Session !== undefined);
+        return { Status: 'SUCCESS', ...(i.Session && { Session: i.Session }) };
+      }),
+      SetUserMFAPreference: op('none', z.object({ AccessToken: Token, SoftwareTokenMfaSettings: MfaSettings, SMSMfaSettings: MfaSettings, EmailMfaSettings: MfaSettings, WebAuthnMfaSettings: MfaSettings }), async (i) => {
+        const { user } = await up.self.authenticate(i.AccessToken);
+        refuseUnsupportedFactors(i);
+        await up.mfa.setPreference(user, i.SoftwareTokenMfaSettings);
+      }),
+      AdminSetUserMFAPreference: op('sigv4', z.object({ ...poolUser, SoftwareTokenMfaSettings: MfaSettings, SMSMfaSettings: MfaSettings, EmailMfaSettings: MfaSettings, WebAuthnMfaSettings: MfaSettings }), async (i) => {
+        refuseUnsupportedFactors(i);
+        await up.mfa.setPreference(await up.users.getUser(i.UserPoolId, i.Username), i.SoftwareTokenMfaSettings);
       }),
       UpdateUserAttributes: op('none', z.object({ AccessToken: Token, UserAttributes: AttributeList, ClientMetadata }), async (i) => up.self.updateAttributes(i.AccessToken, i.UserAttributes)),
       ChangePassword: op('none', z.object({ AccessToken: Token, PreviousPassword: Password.optional(), ProposedPassword: Password }), async (i) =>

@@ -21,6 +21,12 @@ export class ChallengeRepository {
       .execute();
   }
 
+  /** Reads a pending challenge without using it up (steps inside a challenge, e.g. MFA enrolment). */
+  async peek(idHash: string): Promise<ChallengeSession | undefined> {
+    const row = await this.db.selectFrom('challenge_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return row && { poolId: row.pool_id, clientId: row.client_id, userId: row.user_id, challenge: row.challenge, createdAt: row.created_at, expiresAt: row.expires_at };
+  }
+
   /** Takes the session out: a challenge answer is accepted at most once. */
   async take(idHash: string): Promise<ChallengeSession | undefined> {
     const row = await this.db.selectFrom('challenge_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
