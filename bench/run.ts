@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: sign-in throughput against its floor, user lookups at 1k vs 100k users,
+ * `npm run bench`: sign-in throughput against its floor, USER_SRP_AUTH against USER_PASSWORD_AUTH sign-ins,
+ * user lookups at 1k vs 100k users,
  * Verified Permissions IsAuthorized / BatchIsAuthorized against a bare Fastify floor and in-process cedar-wasm,
  * Cerbos CheckResources against the real Cerbos PDP and a bare Fastify floor, Permit-style RBAC
  * checks (/allowed, /allowed/bulk) on a `tessera serve` process against a bare Fastify floor, and the
@@ -7,9 +8,9 @@
  *
  * Environment (all optional):
  *   TESSERA_BENCH_POSTGRES_URL   also run the lookups on PostgreSQL (a fresh database is created and dropped)
- *   TESSERA_BENCH_ONLY           `login`, `oauth`, `lookups`, `authz`, `cerbos`, `rbac` or `gateway` to run one part
- *   TESSERA_BENCH_CONNECTIONS    concurrent sign-ins or authz calls, HTTP and floor alike (default 8; cerbos, rbac and gateway 50)
- *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF); authz default 4 (FTTF per operation); cerbos default 4 (CTWFFWTC per case, W = tessera --workers 2); rbac default 3 (FTTF per case); gateway default 3 (DNGGND: direct, none, groups)
+ *   TESSERA_BENCH_ONLY           `login`, `srp`, `oauth`, `lookups`, `authz`, `cerbos`, `rbac` or `gateway` to run one part
+ *   TESSERA_BENCH_CONNECTIONS    concurrent sign-ins or authz calls, HTTP and floor alike (default 8; cerbos, rbac and gateway 50; srp 8)
+ *   TESSERA_BENCH_WINDOW_S       length of each measured sign-in window (default 5; 8 windows, FTTF FTTF); srp default 3 (PSSPPSSP: password, SRP); authz default 4 (FTTF per operation); cerbos default 4 (CTWFFWTC per case, W = tessera --workers 2); rbac default 3 (FTTF per case); gateway default 3 (DNGGND: direct, none, groups)
  *   TESSERA_BENCH_LARGE          users in the large pool (default 100000)
  *   TESSERA_BENCH_REQUESTS       sequential requests per lookup case (default 300)
  */
@@ -18,6 +19,7 @@ import { type AuthzBenchResult, formatAuthzReport, runAuthzBench } from './authz
 import { type CerbosBenchResult, formatCerbosReport, runCerbosBench } from './cerbos.ts';
 import { formatGatewayReport, type GatewayBenchResult, runGatewayBench } from './gateway.ts';
 import { runLoginBench } from './login.ts';
+import { formatSrpReport, runSrpBench, type SrpBenchResult } from './srp.ts';
 import { formatRbacReport, type RbacBenchResult, runRbacBench } from './rbac.ts';
 import { runLookupBench } from './lookups.ts';
 import { runOAuthFlowBench } from './oauth-flow.ts';
@@ -39,7 +41,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(): Promise<void> {
   const only = env.TESSERA_BENCH_ONLY;
   const started = performance.now();
-  const report: BenchReport & { authz?: AuthzBenchResult; cerbos?: CerbosBenchResult; rbac?: RbacBenchResult; gateway?: GatewayBenchResult } = { startedAt: new Date().toISOString(), durationSeconds: 0, environment: environment(), lookups: [] };
+  const report: BenchReport & { authz?: AuthzBenchResult; cerbos?: CerbosBenchResult; rbac?: RbacBenchResult; gateway?: GatewayBenchResult; srp?: SrpBenchResult } = { startedAt: new Date().toISOString(), durationSeconds: 0, environment: environment(), lookups: [] };
 
   if (!only || only === 'login') {
     log('login bench (InitiateAuth vs floor)…');
@@ -50,6 +52,19 @@ async function main(): Promise<void> {
         windowMs: int('TESSERA_BENCH_WINDOW_S', 5) * 1000,
         warmupMs: 4_000,
         pattern: ['floor', 'tessera', 'tessera', 'floor', 'floor', 'tessera', 'tessera', 'floor'],
+      },
+      log,
+    );
+  }
+  if (!only || only === 'srp') {
+    log('SRP bench (USER_SRP_AUTH vs USER_PASSWORD_AUTH on one Tessera)…');
+    report.srp = await runSrpBench(
+      {
+        connections: int('TESSERA_BENCH_CONNECTIONS', 8),
+        users: 50,
+        windowMs: int('TESSERA_BENCH_WINDOW_S', 3) * 1000,
+        warmupMs: 3_000,
+        pattern: ['password', 'srp', 'srp', 'password', 'password', 'srp', 'srp', 'password'],
       },
       log,
     );
@@ -138,11 +153,12 @@ async function main(): Promise<void> {
   report.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
   const out = fileURLToPath(new URL('./results/latest.json', import.meta.url));
   writeJson(out, report);
+  const srp = report.srp ? `\n\n${formatSrpReport(report.srp)}` : '';
   const authz = report.authz ? `\n\n${formatAuthzReport(report.authz)}` : '';
   const cerbos = report.cerbos ? `\n\n${formatCerbosReport(report.cerbos)}` : '';
   const rbac = report.rbac ? `\n\n${formatRbacReport(report.rbac)}` : '';
   const gateway = report.gateway ? `\n\n${formatGatewayReport(report.gateway)}` : '';
-  process.stdout.write(`\n${formatReport(report)}${authz}${cerbos}${rbac}${gateway}\nresults: ${out}\n`);
+  process.stdout.write(`\n${formatReport(report)}${srp}${authz}${cerbos}${rbac}${gateway}\nresults: ${out}\n`);
 }
 
 main().catch((e: unknown) => {
