@@ -55,6 +55,12 @@ function mfaSettingsToWire(m: { enabled: string[]; preferred?: string }) {
   return { ...(m.enabled.length > 0 && { UserMFASettingList: m.enabled }), ...(m.preferred && { PreferredMfaSetting: m.preferred }) };
 }
 
+/** MFA enrolment takes the user from an access token or from an MFA_SETUP session: exactly one. */
+function assertOneOf(i: { AccessToken?: string | undefined; Session?: string | undefined }) {
+  if (i.AccessToken === undefined && i.Session === undefined) throw new InvalidParameterException("1 validation error detected: Value null at 'accessToken' failed to satisfy constraint: Member must not be null");
+  if (i.AccessToken !== undefined && i.Session !== undefined) throw new InvalidParameterException('Only one of AccessToken and Session may be given.');
+}
+
 /** SMS, email and WebAuthn factors are not offered yet: turning one on is refused rather than ignored. */
 function refuseUnsupportedFactors(i: { SMSMfaSettings?: { Enabled?: boolean; PreferredMfa?: boolean }; EmailMfaSettings?: { Enabled?: boolean; PreferredMfa?: boolean }; WebAuthnMfaSettings?: { Enabled?: boolean; PreferredMfa?: boolean } }) {
   for (const s of [i.SMSMfaSettings, i.EmailMfaSettings, i.WebAuthnMfaSettings]) {
@@ -232,13 +238,13 @@ export function cognitoIdentityProvider(up: UserPools, region: string): ServiceT
       ),
       GetUserPoolMfaConfig: op('sigv4', z.object(pool), async (i) => up.mfa.poolConfig(await up.directory.pool(i.UserPoolId))),
       AssociateSoftwareToken: op('none', z.object({ AccessToken: Token.optional(), Session: Session.optional() }), async (i) => {
-        if ((i.AccessToken === undefined) === (i.Session === undefined)) throw new InvalidParameterException('Give exactly one of AccessToken and Session.');
+        assertOneOf(i);
         if (i.AccessToken) return { SecretCode: await up.mfa.associate((await up.self.authenticate(i.AccessToken)).user) };
         const { user } = await up.auth.mfaSetupUser(i.Session!);
         return { SecretCode: await up.mfa.associate(user), Session: i.Session };
       }),
       VerifySoftwareToken: op('none', z.object({ AccessToken: Token.optional(), Session: Session.optional(), UserCode: z.string().min(6).max(6), FriendlyDeviceName: z.string().max(256).optional() }), async (i) => {
-        if ((i.AccessToken === undefined) === (i.Session === undefined)) throw new InvalidParameterException('Give exactly one of AccessToken and Session.');
+        assertOneOf(i);
         const { pool: p, user } = i.AccessToken ? await up.self.authenticate(i.AccessToken) : await up.auth.mfaSetupUser(i.Session!);
         // Enrolment inside a required-MFA sign-in turns the token on; otherwise SetUserMFAPreference does.
         await up.mfa.verify(p, user, i.UserCode, i.FriendlyDeviceName, i.Session !== undefined);

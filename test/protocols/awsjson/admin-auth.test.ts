@@ -28,6 +28,7 @@ import {
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { cognitoIdentityProvider } from '../../../src/protocols/awsjson/cognito-idp.ts';
 import type { UserPools } from '../../../src/userpools/index.ts';
@@ -497,6 +498,12 @@ describe('SigV4 on the AWS JSON endpoint', () => {
         ChallengeResponses: { USERNAME: 'newcomer', NEW_PASSWORD: 'Chos3n-Passw0rd!' },
       });
       expect(answered.AuthenticationResult?.AccessToken).toBeTruthy();
+
+      // Software-token MFA enrolment with the new user's access token.
+      const access = answered.AuthenticationResult.AccessToken;
+      const { SecretCode } = await call('AssociateSoftwareToken', { AccessToken: access });
+      await call('VerifySoftwareToken', { AccessToken: access, UserCode: await generate({ secret: SecretCode }) });
+      await call('SetUserMFAPreference', { AccessToken: access, SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } });
 
       expect(publicOps.filter((op) => !covered.has(op)), 'add a working unsigned call for these public operations').toEqual([]);
     });
