@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { resolve, sep } from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import { invalidJsonOutput, invocationFailed, TIMEOUT_REASON, unrecognizableOutput, UnexpectedLambdaException } from './errors.ts';
 import { invokeHttp } from './http-target.ts';
@@ -15,6 +16,12 @@ export interface TriggerRunnerOptions {
   timeoutMs?: number;
   /** Request ids for the Lambda context (default: random UUIDs). */
   requestId?: () => string;
+  /**
+   * Directories local module triggers may live in; a module elsewhere is refused. LambdaConfig is
+   * writable through the admin API, and running any module on the disk would hand an API caller
+   * the server: only the operator names where trigger code comes from. None by default.
+   */
+  moduleDirs?: string[];
 }
 
 /**
@@ -33,11 +40,13 @@ export class TriggerRunner {
   private readonly baseDir: string;
   private readonly timeoutMs: number;
   private readonly requestId: () => string;
+  private readonly moduleDirs: string[];
 
   constructor(options: TriggerRunnerOptions = {}) {
     this.baseDir = options.baseDir ?? process.cwd();
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TRIGGER_TIMEOUT_MS;
     this.requestId = options.requestId ?? randomUUID;
+    this.moduleDirs = (options.moduleDirs ?? []).map((d) => resolve(d));
   }
 
   async run(trigger: TriggerName, targetValue: string, event: object): Promise<Record<string, unknown>> {
@@ -49,6 +58,9 @@ export class TriggerRunner {
     }
     if (target.kind === 'unsupported') {
       throw new UnexpectedLambdaException(`${trigger} invocation failed due to error unsupported trigger target ${target.value}: use an http(s):// URL or a module path.`);
+    }
+    if (target.kind === 'module' && !this.moduleDirs.some((dir) => target.path.startsWith(dir + sep))) {
+      throw new UnexpectedLambdaException(`${trigger} invocation failed due to error local module triggers must live in a directory named by --trigger-modules.`);
     }
     // The function gets its own copy, as serialized JSON, and cannot reach into Tessera's objects.
     const payload = JSON.parse(JSON.stringify(event)) as unknown;

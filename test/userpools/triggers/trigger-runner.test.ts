@@ -1,5 +1,7 @@
+import { readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TesseraError } from '../../../src/errors.ts';
@@ -15,7 +17,7 @@ function signUpEvent(): PreSignUpEvent {
   return preSignUpEvent(caller, { source: 'PreSignUp_SignUp', userAttributes: { email: 'alice@example.com' } });
 }
 
-const runner = new TriggerRunner({ baseDir: FIXTURES, timeoutMs: 300 });
+const runner = new TriggerRunner({ baseDir: FIXTURES, moduleDirs: [FIXTURES], timeoutMs: 300 });
 
 
 describe('running a local module handler', () => {
@@ -278,5 +280,18 @@ describe('running an HTTP endpoint', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     await expectError(runner.run('PreSignUp', `http://127.0.0.1:${port}/`, signUpEvent()), 'UnexpectedLambdaException', 'PreSignUp invocation failed due to error ECONNREFUSED.');
+  });
+});
+
+describe('where local module triggers may come from', () => {
+  it('refuses a module outside the directories the operator named, even an existing one', async () => {
+    const strict = new TriggerRunner({ baseDir: FIXTURES, timeoutMs: 300 });
+    const elsewhere = new TriggerRunner({ baseDir: FIXTURES, moduleDirs: [join(FIXTURES, 'nowhere')], timeoutMs: 300 });
+    for (const r of [strict, elsewhere]) {
+      await expect(r.run('PreSignUp', join(FIXTURES, readdirSync(FIXTURES).find((f) => /\.(mjs|js|ts)$/.test(f))!), { response: {} })).rejects.toMatchObject({
+        name: 'UnexpectedLambdaException',
+        message: expect.stringContaining('--trigger-modules'),
+      });
+    }
   });
 });

@@ -11,7 +11,7 @@ import { expectError } from '../../support/expect-error.ts';
 import { recordedCalls, resetRecordedCalls } from './recorded-calls.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
-const triggers = new UserPoolTriggers({ region: 'eu-west-1', baseDir: FIXTURES, timeoutMs: 1000 });
+const triggers = new UserPoolTriggers({ region: 'eu-west-1', baseDir: FIXTURES, moduleDirs: [FIXTURES], timeoutMs: 1000 });
 const call = { userName: 'jane', clientId: 'client123', awsSdkVersion: 'aws-sdk-js-3.654.0' };
 
 function pool(LambdaConfig: Record<string, unknown> | undefined): UserPool {
@@ -186,7 +186,7 @@ describe('a module that changes on disk', () => {
 
   it('is loaded again, so an edited trigger takes effect without a restart', async () => {
     const file = join(dir, 'pre.mjs');
-    const runner = new TriggerRunner({ baseDir: dir, timeoutMs: 1000 });
+    const runner = new TriggerRunner({ baseDir: dir, moduleDirs: [dir], timeoutMs: 1000 });
     const event = { request: {}, response: { autoConfirmUser: false } };
     await writeFile(file, 'export const handler = async (e) => { e.response.autoConfirmUser = false; return e; };');
     await utimes(file, new Date(1_000_000), new Date(1_000_000));
