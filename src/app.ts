@@ -25,6 +25,7 @@ import { SigningKeyRepository } from './store/repositories/signing-keys.ts';
 import { UserRepository } from './store/repositories/users.ts';
 import { TokenService } from './tokens/token-service.ts';
 import { createUserPools, type UserPools } from './userpools/index.ts';
+import { UserPoolTriggers } from './userpools/triggers/user-pool-triggers.ts';
 import type { MessageSender } from './userpools/messages/message-sender.ts';
 import type { User } from './userpools/model.ts';
 import { OutboxSender } from './userpools/messages/outbox-sender.ts';
@@ -43,6 +44,8 @@ export interface TesseraOptions {
   random?: Random;
   log?: Pick<FastifyBaseLogger, 'info' | 'error'>;
   cerbos?: CerbosOptions;
+  /** Directories local module triggers (LambdaConfig module paths) may be loaded from; none by default. */
+  triggerModules?: string[];
 }
 
 /** The running system without its HTTP face: store, crypto, token service and domain services. */
@@ -108,6 +111,7 @@ export async function createTessera(o: TesseraOptions): Promise<Tessera> {
     random,
     region: o.region,
     events,
+    triggers: new UserPoolTriggers({ region: o.region, moduleDirs: o.triggerModules ?? [], ...(o.triggerModules?.[0] && { baseDir: o.triggerModules[0] }) }),
   });
   const pools = new PoolRepository(db);
   const policyStores = createPolicyStores({ repo: new PolicyStoreRepository(db), tokens, decisions, clock, random, poolExists: async (id) => (await pools.find(id)) !== undefined });

@@ -93,9 +93,10 @@ program
   .option('--demo', 'apply the built-in demo data (the seed scenarios)')
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--cerbos-policies <dir>', 'a directory of Cerbos policies to load and watch')
+  .option('--trigger-modules <dir>', 'a directory that local module triggers (LambdaConfig module paths) may be loaded from')
   .option('--gateway-port <port>', 'port of the API gateway (routes from the config file\'s gateway section)')
   .option('--workers <n>', 'HTTP worker processes sharing the port (stateless, like instances on one database)', '1')
-  .action(async (o: { port: string; host: string; db: string; config?: string; publicUrl?: string; region: string; issuerStyle: 'tessera' | 'aws'; demo?: boolean; logLevel: string; cerbosPolicies?: string; workers: string; gatewayPort?: string }) => {
+  .action(async (o: { port: string; host: string; db: string; config?: string; publicUrl?: string; region: string; issuerStyle: 'tessera' | 'aws'; demo?: boolean; logLevel: string; cerbosPolicies?: string; workers: string; gatewayPort?: string; triggerModules?: string }) => {
     const workers = Number(o.workers);
     if (!Number.isInteger(workers) || workers < 1) {
       console.error('tessera: --workers must be a positive integer');
@@ -133,6 +134,7 @@ program
       publicUrl,
       issuerStyle: file?.issuerStyle ?? o.issuerStyle,
       ...(file?.smtp && { smtp: file.smtp }),
+      ...(o.triggerModules && { triggerModules: [resolve(o.triggerModules)] }),
       ...(cerbos && { cerbos: { ...(cerbos.requireTokenPrincipal && { requireTokenPrincipal: true }), ...(cerbos.globals && { globals: cerbos.globals }) } }),
     });
     const app = await buildServer(t, { credentials, logLevel: o.logLevel, ...(cerbosAdmin && { cerbosAdmin }), ...(cerbos?.requireTokenPrincipal && { cerbosRequireTokenPrincipal: true }) });

@@ -139,7 +139,7 @@ export class OAuthService {
   /** Where the browser goes once the user is signed in: a code, or tokens in the fragment (implicit). */
   async complete(a: ValidAuthorization, user: User, authTime: number): Promise<string> {
     if (a.responseType === 'token') {
-      const { result } = await this.up.sessions.open(a.pool, a.client, user, { scopes: a.scopes, authTime, idClaims: a.nonce !== undefined ? { nonce: a.nonce } : {} });
+      const { result } = await this.up.sessions.open(a.pool, a.client, user, { scopes: a.scopes, authTime, idClaims: a.nonce !== undefined ? { nonce: a.nonce } : {}, source: 'TokenGeneration_HostedAuth' });
       // The implicit flow never gets a refresh token.
       return redirectWith(a, {
         access_token: result.AccessToken,
@@ -195,6 +195,7 @@ export class OAuthService {
       scopes: stored.scopes,
       authTime: stored.authTime,
       idClaims: stored.nonce !== null ? { nonce: stored.nonce } : {},
+      source: 'TokenGeneration_HostedAuth',
     });
     await this.codes.recordOrigin(hash, session.originJti);
     return {
@@ -216,7 +217,7 @@ export class OAuthService {
     if (p.scope !== undefined && p.scope.split(' ').some((s) => s && !session.scopes.includes(s))) throw new OAuthError('invalid_scope', 'a refresh cannot widen the granted scopes');
     const user = await this.t.userPools.directory.userById(session.userId);
     if (!user || !user.enabled) throw invalidGrant('the user can no longer sign in');
-    const tokens = await this.up.sessions.mint(pool, client, user, session);
+    const tokens = await this.up.sessions.mint(pool, client, user, session, {}, 'TokenGeneration_RefreshTokens');
     const lifetimes = tokenLifetimes(client);
     return { access_token: tokens.accessToken, ...(tokens.idToken !== undefined && { id_token: tokens.idToken }), token_type: 'Bearer', expires_in: lifetimes.accessSeconds };
   }

@@ -22,6 +22,7 @@ import { srpPoolName } from './password-credentials.ts';
 import { assertSecretHash } from './secret-hash.ts';
 import { SrpSignIn } from './srp-sign-in.ts';
 import type { Mfa } from './mfa.ts';
+import type { TokenGenerationSource } from './triggers/pre-token-generation.ts';
 import type { AuthenticationResult, SessionIssuer } from './session-issuer.ts';
 import type { UserDirectory } from './user-directory.ts';
 import type { UserWriter } from './user-writer.ts';
@@ -136,11 +137,11 @@ export class Authentication {
   }
 
   /** With the password (and any new one) settled: the MFA challenge the pool and user call for, or tokens. */
-  private async afterFirstFactor(pool: UserPool, client: UserPoolClient, user: User): Promise<AuthStep> {
+  private async afterFirstFactor(pool: UserPool, client: UserPoolClient, user: User, source: TokenGenerationSource = 'TokenGeneration_Authentication'): Promise<AuthStep> {
     const need = await this.mfa.requirement(pool, user);
     if (need === 'SOFTWARE_TOKEN_MFA') return this.challenge(pool, client, user, 'SOFTWARE_TOKEN_MFA', { USER_ID_FOR_SRP: user.username });
     if (need === 'MFA_SETUP') return this.challenge(pool, client, user, 'MFA_SETUP', { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]', USER_ID_FOR_SRP: user.username });
-    return { AuthenticationResult: await this.issuer.start(pool, client, user), ChallengeParameters: {} };
+    return { AuthenticationResult: await this.issuer.start(pool, client, user, { source }), ChallengeParameters: {} };
   }
 
   /**
@@ -239,7 +240,7 @@ export class Authentication {
     const attributes: Record<string, string> = {};
     for (const [key, value] of Object.entries(responses)) if (key.startsWith('userAttributes.')) attributes[key.slice('userAttributes.'.length)] = value;
     const user = await this.completeNewPassword(pool, client, input.Session, responses.USERNAME, responses.NEW_PASSWORD, attributes);
-    return this.afterFirstFactor(pool, client, user);
+    return this.afterFirstFactor(pool, client, user, 'TokenGeneration_NewPasswordChallenge');
   }
 
   /** Answers NEW_PASSWORD_REQUIRED (for the API and the hosted UI): sets the password, confirms the user. */
@@ -284,7 +285,7 @@ export class Authentication {
         assertSecretHash(client, user.id, given);
       }
     }
-    const tokens = await this.issuer.mint(pool, client, user, session);
+    const tokens = await this.issuer.mint(pool, client, user, session, {}, 'TokenGeneration_RefreshTokens');
     return { AuthenticationResult: this.issuer.result(client, tokens), ChallengeParameters: {} };
   }
 

@@ -14,6 +14,7 @@ import type { Clock } from '../util/clock.ts';
 import type { Random } from '../util/random.ts';
 import type { MessageSender } from './messages/message-sender.ts';
 import type { User } from './model.ts';
+import type { UserPoolTriggers } from './triggers/user-pool-triggers.ts';
 
 /**
  * What other parts of Tessera hear about users, after the fact (e.g. RBAC user sync). A listener's
@@ -42,4 +43,6 @@ export interface UserPoolDeps {
   random: Random;
   region: string;
   events?: UserPoolEvents;
+  /** The pools' Lambda-style triggers (LambdaConfig); absent in code paths that never run them. */
+  triggers?: UserPoolTriggers;
 }

@@ -4,6 +4,8 @@ import type { UserPoolDeps } from './context.ts';
 import { readableAttributes } from './attributes.ts';
 import type { Group, User, UserPool, UserPoolClient } from './model.ts';
 import { tokenLifetimes } from './token-validity.ts';
+import type { TokenGenerationSource } from './triggers/pre-token-generation.ts';
+import { triggerUserAttributes } from './triggers/event-common.ts';
 import type { UserDirectory } from './user-directory.ts';
 
 /** Cognito's AuthenticationResult. */
@@ -51,12 +53,12 @@ export class SessionIssuer {
     private readonly directory: UserDirectory,
   ) {}
 
-  async start(pool: UserPool, client: UserPoolClient, user: User, opts: { scopes?: string[]; idClaims?: Record<string, unknown>; authTime?: number } = {}): Promise<AuthenticationResult> {
+  async start(pool: UserPool, client: UserPoolClient, user: User, opts: { scopes?: string[]; idClaims?: Record<string, unknown>; authTime?: number; source?: TokenGenerationSource } = {}): Promise<AuthenticationResult> {
     return (await this.open(pool, client, user, opts)).result;
   }
 
   /** Starts a session and returns its tokens together with the session (whose origin_jti names them all). */
-  async open(pool: UserPool, client: UserPoolClient, user: User, opts: { scopes?: string[]; idClaims?: Record<string, unknown>; authTime?: number } = {}): Promise<{ result: AuthenticationResult; session: Session }> {
+  async open(pool: UserPool, client: UserPoolClient, user: User, opts: { scopes?: string[]; idClaims?: Record<string, unknown>; authTime?: number; source?: TokenGenerationSource } = {}): Promise<{ result: AuthenticationResult; session: Session }> {
     const now = this.d.clock.now();
     const { refreshSeconds } = tokenLifetimes(client);
     const refreshToken = this.d.random.bytes(48).toString('base64url');
@@ -73,15 +75,35 @@ export class SessionIssuer {
     };
     await this.d.sessions.insert(session, hashRefreshToken(refreshToken));
     if (this.d.events) await this.d.events.signedIn(pool.id, user, (await this.directory.groupsInTokenOrder(user.id)).map((g) => g.name));
-    const tokens = await this.mint(pool, client, user, session, opts.idClaims);
+    let tokens: MintedTokens;
+    try {
+      tokens = await this.mint(pool, client, user, session, opts.idClaims, opts.source);
+    } catch (e) {
+      // A pre token generation trigger that fails leaves no usable session behind.
+      await this.d.sessions.revoke(session.originJti, this.d.clock.now());
+      throw e;
+    }
     return { result: { ...this.result(client, tokens), RefreshToken: refreshToken }, session };
   }
 
-  async mint(pool: UserPool, client: UserPoolClient, user: User, session: Session, extraIdClaims: Record<string, unknown> = {}): Promise<MintedTokens> {
+  /**
+   * Mints a session's tokens; a pool's pre token generation trigger may change their claims, groups
+   * and scopes within Cognito's rules (`source` is the event's triggerSource).
+   */
+  async mint(pool: UserPool, client: UserPoolClient, user: User, session: Session, extraIdClaims: Record<string, unknown> = {}, source: TokenGenerationSource = 'TokenGeneration_Authentication'): Promise<MintedTokens> {
     const { idSeconds, accessSeconds } = tokenLifetimes(client);
     const groups = await this.directory.groupsInTokenOrder(user.id);
     // API sign-ins carry only the admin scope; hosted UI (OAuth) sessions carry what was granted.
     const oauth = !(session.scopes.length === 1 && session.scopes[0] === API_SCOPE);
+    const plan = {
+      idClaims: { ...idTokenClaimsOf(user, client), ...roleClaimsOf(groups), ...extraIdClaims },
+      // Cognito marks OAuth access tokens with `version: 2`.
+      accessClaims: oauth ? { version: 2 } : {},
+      groups: groups.map((g) => g.name),
+      scopes: session.scopes,
+    };
+    const custom = this.d.triggers && (await this.d.triggers.preTokenGeneration(pool, { userName: user.username, clientId: client.clientId }, { source, userAttributes: triggerUserAttributes(user, pool), groups, plan }));
+    const final = custom ?? plan;
     return this.d.tokens.mint({
       poolId: pool.id,
       clientId: client.clientId,
@@ -90,15 +112,15 @@ export class SessionIssuer {
       originJti: session.originJti,
       eventId: this.d.random.uuid(),
       authTime: session.authTime,
-      groups: groups.map((g) => g.name),
-      scopes: session.scopes,
-      idClaims: { ...idTokenClaimsOf(user, client), ...roleClaimsOf(groups), ...extraIdClaims },
+      groups: final.groups,
+      scopes: final.scopes,
+      idClaims: final.idClaims,
+      accessClaims: final.accessClaims,
       idTokenSeconds: idSeconds,
       accessTokenSeconds: accessSeconds,
-      // OIDC: an ID token only for `openid`; Cognito marks OAuth access tokens with `version: 2`.
+      // OIDC: an ID token only for `openid`.
       withIdToken: !oauth || session.scopes.includes('openid'),
       withAtHash: oauth,
-      ...(oauth && { accessClaims: { version: 2 } }),
     });
   }
 

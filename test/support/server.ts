@@ -39,7 +39,7 @@ export interface TestCerbosOptions {
   globals?: Record<string, unknown>;
 }
 
-export async function startTestServer(opts: { backend?: Backend; clock?: Clock; dbUrl?: string; cerbos?: TestCerbosOptions; config?: ConfigFileInput } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { backend?: Backend; clock?: Clock; dbUrl?: string; cerbos?: TestCerbosOptions; config?: ConfigFileInput; triggerModules?: string[] } = {}): Promise<TestServer> {
   const fresh = opts.dbUrl ? { url: opts.dbUrl, drop: async () => {} } : await freshDatabase(opts.backend ?? 'sqlite');
   const c = opts.cerbos;
   const tessera = await createTessera({
@@ -48,6 +48,7 @@ export async function startTestServer(opts: { backend?: Backend; clock?: Clock; 
     publicUrl: 'http://127.0.0.1',
     issuerStyle: 'tessera',
     ...(opts.clock && { clock: opts.clock }),
+    ...(opts.triggerModules && { triggerModules: opts.triggerModules }),
     ...(c && { cerbos: { ...(c.requireTokenPrincipal && { requireTokenPrincipal: true }), ...(c.globals && { globals: c.globals }) } }),
   });
   if (opts.config) await applyConfig(tessera, ConfigFile.parse(opts.config));

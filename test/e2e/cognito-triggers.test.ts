@@ -1,0 +1,114 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  InitiateAuthCommand,
+  UpdateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from '../support/expect-error.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const PASSWORD = 'Trigger-Passw0rd!';
+
+/**
+ * The pre token generation trigger, as seed 001 uses it (a cost center added to the ID token), run
+ * as an HTTP endpoint and as a local module, in event versions 1 and 2.
+ */
+describe('pre token generation trigger', () => {
+  let s: TestServer;
+  let endpoint: Server;
+  let endpointUrl: string;
+  const events: Array<Record<string, any>> = [];
+  let answer: (event: Record<string, any>) => object = (e) => e;
+  const modules = mkdtempSync(join(tmpdir(), 'tessera-triggers-'));
+
+  beforeAll(async () => {
+    endpoint = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const event = JSON.parse(body) as Record<string, any>;
+        events.push(event);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(answer(event)));
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    endpointUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/pre-token`;
+    writeFileSync(join(modules, 'cost-center.mjs'), `export const handler = async (event) => { event.response = { claimsOverrideDetails: { claimsToAddOrOverride: { costCenter: 'Finance1234', source: event.triggerSource } } }; return event; };\n`);
+    s = await startTestServer({ triggerModules: [modules] });
+  });
+  afterAll(async () => {
+    endpoint.close();
+    await s?.close();
+  });
+
+  async function poolWith(LambdaConfig: Record<string, unknown>) {
+    const poolId = (await s.admin.send(new CreateUserPoolCommand({ PoolName: `triggers-${events.length}-${Math.random().toString(36).slice(2, 6)}`, LambdaConfig }))).UserPool!.Id!;
+    const clientId = (await s.admin.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }))).UserPoolClient!.ClientId!;
+    await s.admin.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'john', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: 'john@example.com' }] }));
+    await s.admin.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'john', Password: PASSWORD, Permanent: true }));
+    const signIn = () => s.anonymous.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'john', PASSWORD } }));
+    return { poolId, clientId, signIn };
+  }
+
+  it('adds and suppresses ID token claims from an HTTP endpoint (V1), and sends Cognito\'s event', async () => {
+    answer = (e) => ({ ...e, response: { claimsOverrideDetails: { claimsToAddOrOverride: { costCenter: 'Finance1234', sub: 'forged' }, claimsToSuppress: ['email'] } } });
+    const { poolId, clientId, signIn } = await poolWith({ PreTokenGeneration: endpointUrl });
+    const out = await signIn();
+    const id = decodeJwt(out.AuthenticationResult!.IdToken!);
+    expect(id.costCenter).toBe('Finance1234');
+    expect(id.email).toBeUndefined();
+    // sub is reserved: the trigger cannot change it.
+    expect(id.sub).not.toBe('forged');
+    const event = events.at(-1)!;
+    expect(event).toMatchObject({ version: '1', triggerSource: 'TokenGeneration_Authentication', region: 'us-east-1', userPoolId: poolId, userName: 'john', callerContext: { clientId } });
+    expect(event.request.userAttributes).toMatchObject({ email: 'john@example.com', sub: id.sub });
+    expect(event.request.groupConfiguration).toEqual({ groupsToOverride: [], iamRolesToOverride: [], preferredRole: null });
+
+    await s.anonymous.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: out.AuthenticationResult!.RefreshToken! } }));
+    expect(events.at(-1)!.triggerSource).toBe('TokenGeneration_RefreshTokens');
+  });
+
+  it('customizes the access token and its scopes with a V2 response', async () => {
+    answer = (e) => ({
+      ...e,
+      response: { claimsAndScopeOverrideDetails: { accessTokenGeneration: { claimsToAddOrOverride: { tenant: 'acme', roles: ['a', 'b'] }, scopesToAdd: ['orders/read'] }, idTokenGeneration: { claimsToAddOrOverride: { costCenter: 'Sales0001' } } } },
+    });
+    const { signIn } = await poolWith({ PreTokenGenerationConfig: { LambdaVersion: 'V2_0', LambdaArn: endpointUrl } });
+    const out = await signIn();
+    const access = decodeJwt(out.AuthenticationResult!.AccessToken!);
+    expect(access).toMatchObject({ tenant: 'acme', roles: ['a', 'b'] });
+    expect(String(access.scope).split(' ')).toContain('orders/read');
+    expect(decodeJwt(out.AuthenticationResult!.IdToken!).costCenter).toBe('Sales0001');
+    expect(events.at(-1)!.version).toBe('2');
+  });
+
+  it('runs a local module from a directory the operator named, and refuses one from anywhere else', async () => {
+    const { signIn } = await poolWith({ PreTokenGeneration: join(modules, 'cost-center.mjs') });
+    expect(decodeJwt((await signIn()).AuthenticationResult!.IdToken!)).toMatchObject({ costCenter: 'Finance1234', source: 'TokenGeneration_Authentication' });
+    const outside = mkdtempSync(join(tmpdir(), 'tessera-not-allowed-'));
+    writeFileSync(join(outside, 'evil.mjs'), 'export const handler = async (e) => e;\n');
+    const bad = await poolWith({ PreTokenGeneration: join(outside, 'evil.mjs') });
+    await expectError(bad.signIn(), 'UnexpectedLambdaException', /--trigger-modules/);
+  });
+
+  it('refuses the sign-in with the trigger\'s own message when it fails, and with Cognito\'s when it answers nonsense', async () => {
+    answer = () => ({ errorMessage: 'cost center lookup failed', errorType: 'Error' });
+    const failing = await poolWith({ PreTokenGeneration: endpointUrl });
+    await expectError(failing.signIn(), 'UserLambdaValidationException', /^PreTokenGeneration failed with error cost center lookup failed/);
+    answer = () => ({ response: 'not an object' });
+    await expectError(failing.signIn(), 'InvalidLambdaResponseException');
+    // Without the trigger the same pool signs in again.
+    await s.admin.send(new UpdateUserPoolCommand({ UserPoolId: failing.poolId, LambdaConfig: {} }));
+    expect((await failing.signIn()).AuthenticationResult).toBeDefined();
+  });
+});
