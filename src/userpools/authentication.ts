@@ -23,6 +23,7 @@ import { assertSecretHash } from './secret-hash.ts';
 import { SrpSignIn } from './srp-sign-in.ts';
 import type { Mfa } from './mfa.ts';
 import type { TokenGenerationSource } from './triggers/pre-token-generation.ts';
+import { triggerUserAttributes } from './triggers/event-common.ts';
 import type { AuthenticationResult, SessionIssuer } from './session-issuer.ts';
 import type { UserDirectory } from './user-directory.ts';
 import type { UserWriter } from './user-writer.ts';
@@ -70,7 +71,7 @@ export class Authentication {
     private readonly writer: UserWriter,
     private readonly mfa: Mfa,
   ) {
-    this.srp = new SrpSignIn(d, directory, guard);
+    this.srp = new SrpSignIn(d, directory, guard, (pool, client, user, typedName) => this.preAuthentication(pool, client, user, typedName));
   }
 
   private readonly srp: SrpSignIn;
@@ -113,6 +114,7 @@ export class Authentication {
     const user = await this.directory.findBySignInName(pool, typedName);
     const subjectKey = guardSubject(user, typedName);
     const { hasFailures } = await this.guard.assertNotLocked(pool.id, subjectKey);
+    await this.preAuthentication(pool, client, user, typedName);
     const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDecoy(password);
     if (!user || !ok) {
       await this.guard.recordFailure(pool.id, subjectKey);
@@ -141,7 +143,26 @@ export class Authentication {
     const need = await this.mfa.requirement(pool, user);
     if (need === 'SOFTWARE_TOKEN_MFA') return this.challenge(pool, client, user, 'SOFTWARE_TOKEN_MFA', { USER_ID_FOR_SRP: user.username });
     if (need === 'MFA_SETUP') return this.challenge(pool, client, user, 'MFA_SETUP', { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]', USER_ID_FOR_SRP: user.username });
+    return this.issueTokens(pool, client, user, source);
+  }
+
+  /** The end of a successful API sign-in: PostAuthentication (which may still refuse it), then tokens. */
+  private async issueTokens(pool: UserPool, client: UserPoolClient, user: User, source: TokenGenerationSource): Promise<AuthStep> {
+    if (this.d.triggers?.has(pool, 'PostAuthentication')) {
+      await this.d.triggers.postAuthentication(pool, { userName: user.username, clientId: client.clientId }, { userAttributes: triggerUserAttributes(user, pool), newDeviceUsed: false });
+    }
     return { AuthenticationResult: await this.issuer.start(pool, client, user, { source }), ChallengeParameters: {} };
+  }
+
+  /**
+   * PreAuthentication, before the password is checked; it may refuse the sign-in. Unknown users
+   * are run too (with userNotFound) when the client hides their existence, as Cognito does, so the
+   * trigger's time does not tell them apart.
+   */
+  async preAuthentication(pool: UserPool, client: UserPoolClient, user: User | undefined, typedName: string): Promise<void> {
+    if (!this.d.triggers?.has(pool, 'PreAuthentication')) return;
+    if (!user && client.settings.PreventUserExistenceErrors !== 'ENABLED') return;
+    await this.d.triggers.preAuthentication(pool, { userName: user?.username ?? typedName, clientId: client.clientId }, { userAttributes: user ? triggerUserAttributes(user, pool) : {}, ...(!user && { userNotFound: true }) });
   }
 
   /**
@@ -176,7 +197,7 @@ export class Authentication {
     if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
     if (name === 'SOFTWARE_TOKEN_MFA') await this.mfa.checkSignInCode(pool, user, responses.SOFTWARE_TOKEN_MFA_CODE);
     else if ((await this.mfa.requirement(pool, user)) !== 'SOFTWARE_TOKEN_MFA') throw new NotAuthorizedException('Software token MFA has not been set up: call AssociateSoftwareToken and VerifySoftwareToken with this session first.');
-    return { AuthenticationResult: await this.issuer.start(pool, client, user), ChallengeParameters: {} };
+    return this.issueTokens(pool, client, user, 'TokenGeneration_Authentication');
   }
 
   /**
@@ -309,6 +330,8 @@ export class Authentication {
     Username: string;
     Password: string;
     UserAttributes?: Array<{ Name: string; Value?: string }>;
+    ValidationData?: Array<{ Name: string; Value?: string }>;
+    ClientMetadata?: Record<string, string>;
   }): Promise<{ UserConfirmed: boolean; UserSub: string; CodeDeliveryDetails?: CodeDeliveryDetails }> {
     const { client, pool } = await this.directory.client(input.ClientId);
     if (pool.settings.AdminCreateUserConfig.AllowAdminCreateUserOnly) throw new NotAuthorizedException('SignUp is not permitted for this user pool');
@@ -318,14 +341,27 @@ export class Authentication {
     for (const flag of ['email_verified', 'phone_number_verified']) {
       if (flag in attributes) throw new InvalidParameterException(`Cannot set ${flag} during sign-up.`);
     }
+    // Before anything is written: a trigger that refuses leaves no user behind.
+    const pre = await this.d.triggers?.preSignUp(pool, { userName: input.Username, clientId: client.clientId }, {
+      source: 'PreSignUp_SignUp',
+      userAttributes: attributes,
+      validationData: input.ValidationData ? toAttributeMap(input.ValidationData) : null,
+      ...(input.ClientMetadata && { clientMetadata: input.ClientMetadata }),
+    });
+    for (const [flag, attribute] of [['autoVerifyEmail', 'email'], ['autoVerifyPhone', 'phone_number']] as const) {
+      if (!pre?.[flag]) continue;
+      if (!attributes[attribute]) throw new InvalidParameterException(`PreSignUp set ${flag} but the user has no ${attribute}.`);
+      attributes[`${attribute}_verified`] = 'true';
+    }
     const user = await this.writer.create(pool, {
       username: input.Username,
       attributes,
-      status: 'UNCONFIRMED',
+      status: pre?.autoConfirmUser ? 'CONFIRMED' : 'UNCONFIRMED',
       password: input.Password,
       forceAliasCreation: false,
       creatingAsAdmin: false,
     });
+    if (pre?.autoConfirmUser) return { UserConfirmed: true, UserSub: user.id };
     const autoVerified = pool.settings.AutoVerifiedAttributes ?? [];
     const prefer = autoVerified.includes('email') && user.attributes.email ? 'email' : autoVerified.includes('phone_number') && user.attributes.phone_number ? 'phone_number' : undefined;
     const via = prefer ? this.codes.channelFor(user, prefer) : undefined;
@@ -333,7 +369,7 @@ export class Authentication {
     return { UserConfirmed: false, UserSub: user.id, ...(delivery && { CodeDeliveryDetails: delivery }) };
   }
 
-  async confirmSignUp(input: { ClientId: string; SecretHash?: string; Username: string; ConfirmationCode: string; ForceAliasCreation?: boolean }): Promise<void> {
+  async confirmSignUp(input: { ClientId: string; SecretHash?: string; Username: string; ConfirmationCode: string; ForceAliasCreation?: boolean; ClientMetadata?: Record<string, string> }): Promise<void> {
     const { client, pool } = await this.directory.client(input.ClientId);
     assertSecretHash(client, input.Username, input.SecretHash);
     const user = await this.userOrMismatch(pool, client, input.Username);
@@ -345,6 +381,14 @@ export class Authentication {
     else if (autoVerified.includes('phone_number') && user.attributes.phone_number) verified.phone_number_verified = 'true';
     await this.writer.putAttributes(pool, user, verified, { forceAliasCreation: input.ForceAliasCreation ?? false });
     await this.d.users.update(user.id, { status: 'CONFIRMED', updatedAt: this.d.clock.now() });
+    await this.postConfirmation(pool, client, user.id, 'PostConfirmation_ConfirmSignUp', input.ClientMetadata);
+  }
+
+  /** PostConfirmation runs once the user is confirmed; if it fails the caller hears it, and the user stays confirmed, as in Cognito. */
+  private async postConfirmation(pool: UserPool, client: UserPoolClient, userId: string, source: 'PostConfirmation_ConfirmSignUp' | 'PostConfirmation_ConfirmForgotPassword', clientMetadata?: Record<string, string>): Promise<void> {
+    if (!this.d.triggers?.has(pool, 'PostConfirmation')) return;
+    const user = (await this.d.users.findById(userId))!;
+    await this.d.triggers.postConfirmation(pool, { userName: user.username, clientId: client.clientId }, { source, userAttributes: triggerUserAttributes(user, pool), ...(clientMetadata && { clientMetadata }) });
   }
 
   async resendConfirmationCode(input: { ClientId: string; SecretHash?: string; Username: string }): Promise<{ CodeDeliveryDetails: CodeDeliveryDetails }> {
@@ -373,7 +417,7 @@ export class Authentication {
     return { CodeDeliveryDetails: await this.codes.issue(pool, user, 'forgot_password', channel) };
   }
 
-  async confirmForgotPassword(input: { ClientId: string; SecretHash?: string; Username: string; ConfirmationCode: string; Password: string }): Promise<void> {
+  async confirmForgotPassword(input: { ClientId: string; SecretHash?: string; Username: string; ConfirmationCode: string; Password: string; ClientMetadata?: Record<string, string> }): Promise<void> {
     const { client, pool } = await this.directory.client(input.ClientId);
     assertSecretHash(client, input.Username, input.SecretHash);
     const user = await this.userOrMismatch(pool, client, input.Username);
@@ -382,6 +426,7 @@ export class Authentication {
     const status = user.status === 'RESET_REQUIRED' || user.status === 'FORCE_CHANGE_PASSWORD' ? 'CONFIRMED' : user.status;
     await this.writer.setPassword(user, input.Password, status);
     await this.guard.recordSuccess(pool.id, guardSubject(user, input.Username));
+    await this.postConfirmation(pool, client, user.id, 'PostConfirmation_ConfirmForgotPassword', input.ClientMetadata);
   }
 
   /** With PreventUserExistenceErrors, an unknown user looks like a wrong code. */

@@ -35,6 +35,8 @@ export class SrpSignIn {
     private readonly d: UserPoolDeps,
     private readonly directory: UserDirectory,
     private readonly guard: BruteForceGuard,
+    /** Authentication's PreAuthentication trigger step, shared by both password flows. */
+    private readonly preAuthentication: (pool: UserPool, client: UserPoolClient, user: User | undefined, typedName: string) => Promise<void>,
   ) {
     this.exchanges = new SrpExchangeRepository(d.db);
   }
@@ -49,6 +51,7 @@ export class SrpSignIn {
     const user = await this.directory.findBySignInName(pool, typedName);
     await this.guard.assertNotLocked(pool.id, guardSubject(user, typedName));
     if (!user && client.settings.PreventUserExistenceErrors === 'LEGACY') throw new UserNotFoundException('User does not exist.');
+    await this.preAuthentication(pool, client, user, typedName);
     const userIdForSrp = user?.username ?? typedName;
     // Made for every sign-in, used only without a real verifier: both paths cost the same.
     const decoy = await this.decoy(pool, typedName);

@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AdminCreateUserCommand,
+  AdminGetUserCommand,
   AdminSetUserPasswordCommand,
+  ConfirmSignUpCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   InitiateAuthCommand,
+  SignUpCommand,
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt } from 'jose';
@@ -110,5 +113,84 @@ describe('pre token generation trigger', () => {
     // Without the trigger the same pool signs in again.
     await s.admin.send(new UpdateUserPoolCommand({ UserPoolId: failing.poolId, LambdaConfig: {} }));
     expect((await failing.signIn()).AuthenticationResult).toBeDefined();
+  });
+});
+
+describe('sign-up and sign-in triggers', () => {
+  let s: TestServer;
+  let endpoint: Server;
+  let url: string;
+  const events: Array<Record<string, any>> = [];
+  const answers = new Map<string, (event: Record<string, any>) => object>();
+
+  beforeAll(async () => {
+    endpoint = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const event = JSON.parse(body) as Record<string, any>;
+        events.push(event);
+        const answer = answers.get(event.triggerSource as string) ?? ((e) => e);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(answer(event)));
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/trigger`;
+    s = await startTestServer();
+  });
+  afterAll(async () => {
+    endpoint.close();
+    await s?.close();
+  });
+
+  async function pool(LambdaConfig: Record<string, unknown>) {
+    const poolId = (await s.admin.send(new CreateUserPoolCommand({ PoolName: `flows-${Math.random().toString(36).slice(2, 8)}`, LambdaConfig, AutoVerifiedAttributes: ['email'] }))).UserPool!.Id!;
+    const ClientId = (await s.admin.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }))).UserPoolClient!.ClientId!;
+    return { poolId, ClientId };
+  }
+  const signUp = (ClientId: string, Username: string) =>
+    s.anonymous.send(new SignUpCommand({ ClientId, Username, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: `${Username}@example.com` }], ValidationData: [{ Name: 'invite', Value: 'abc' }], ClientMetadata: { from: 'test' } }));
+
+  it('PreSignUp can confirm and verify a new user at once, and sees the validation data', async () => {
+    answers.set('PreSignUp_SignUp', (e) => ({ ...e, response: { autoConfirmUser: true, autoVerifyEmail: true, autoVerifyPhone: false } }));
+    const { poolId, ClientId } = await pool({ PreSignUp: url });
+    expect((await signUp(ClientId, 'amy')).UserConfirmed).toBe(true);
+    expect(events.at(-1)).toMatchObject({ triggerSource: 'PreSignUp_SignUp', userName: 'amy', request: { userAttributes: { email: 'amy@example.com' }, validationData: { invite: 'abc' }, clientMetadata: { from: 'test' } } });
+    const user = await s.admin.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'amy' }));
+    expect(user.UserStatus).toBe('CONFIRMED');
+    expect(user.UserAttributes).toContainEqual({ Name: 'email_verified', Value: 'true' });
+    expect((await s.anonymous.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'amy', PASSWORD } }))).AuthenticationResult).toBeDefined();
+  });
+
+  it('PreSignUp refusing leaves no user behind', async () => {
+    answers.set('PreSignUp_SignUp', () => ({ errorMessage: 'invitation required', errorType: 'Error' }));
+    const { poolId, ClientId } = await pool({ PreSignUp: url });
+    await expectError(signUp(ClientId, 'bea'), 'UserLambdaValidationException', /^PreSignUp failed with error invitation required/);
+    await expectError(s.admin.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'bea' })), 'UserNotFoundException');
+  });
+
+  it('PostConfirmation runs when the sign-up is confirmed', async () => {
+    answers.delete('PreSignUp_SignUp');
+    const { ClientId } = await pool({ PostConfirmation: url });
+    await signUp(ClientId, 'cleo');
+    const [message] = await s.tessera.outbox.list({ destination: 'cleo@example.com' });
+    await s.anonymous.send(new ConfirmSignUpCommand({ ClientId, Username: 'cleo', ConfirmationCode: message!.code! }));
+    expect(events.at(-1)).toMatchObject({ triggerSource: 'PostConfirmation_ConfirmSignUp', userName: 'cleo', request: { userAttributes: { email: 'cleo@example.com', 'cognito:user_status': 'CONFIRMED' } } });
+  });
+
+  it('PreAuthentication can refuse a sign-in with its own message, before the password is checked; PostAuthentication runs after', async () => {
+    answers.set('PreSignUp_SignUp', (e) => ({ ...e, response: { autoConfirmUser: true, autoVerifyEmail: false, autoVerifyPhone: false } }));
+    const { ClientId } = await pool({ PreSignUp: url, PreAuthentication: url, PostAuthentication: url });
+    await signUp(ClientId, 'dora');
+    await signUp(ClientId, 'eve');
+    answers.set('PreAuthentication_Authentication', (e) => (e.userName === 'eve' ? { errorMessage: 'account under review', errorType: 'Error' } : e));
+    await expectError(
+      s.anonymous.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'eve', PASSWORD: 'not even checked' } })),
+      'UserLambdaValidationException',
+      /^PreAuthentication failed with error account under review/,
+    );
+    expect((await s.anonymous.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'dora', PASSWORD } }))).AuthenticationResult).toBeDefined();
+    expect(events.slice(-2).map((e) => e.triggerSource)).toEqual(['PreAuthentication_Authentication', 'PostAuthentication_Authentication']);
   });
 });
