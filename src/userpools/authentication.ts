@@ -24,6 +24,7 @@ import { SrpSignIn } from './srp-sign-in.ts';
 import type { Mfa } from './mfa.ts';
 import type { TokenGenerationSource } from './triggers/pre-token-generation.ts';
 import { triggerUserAttributes } from './triggers/event-common.ts';
+import { UserLambdaValidationException } from './triggers/errors.ts';
 import type { AuthenticationResult, SessionIssuer } from './session-issuer.ts';
 import type { UserDirectory } from './user-directory.ts';
 import type { UserWriter } from './user-writer.ts';
@@ -115,6 +116,10 @@ export class Authentication {
     const subjectKey = guardSubject(user, typedName);
     const { hasFailures } = await this.guard.assertNotLocked(pool.id, subjectKey);
     await this.preAuthentication(pool, client, user, typedName);
+    if (!user && this.d.triggers?.has(pool, 'UserMigration')) {
+      const migrated = await this.migrateUser(pool, client, typedName, password);
+      if (migrated) return migrated;
+    }
     const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDecoy(password);
     if (!user || !ok) {
       await this.guard.recordFailure(pool.id, subjectKey);
@@ -129,6 +134,32 @@ export class Authentication {
       await this.d.users.update(user.id, { srp, updatedAt: user.updatedAt });
       return { ...user, srp };
     }
+    return user;
+  }
+
+  /**
+   * UserMigration at sign-in: a name this pool does not know is offered, with the password typed,
+   * to the pool's migration trigger; if it vouches for them the user is created with its attributes
+   * and that password (never stored as such), and the sign-in goes on. A refusal reads as an unknown user.
+   */
+  private async migrateUser(pool: UserPool, client: UserPoolClient, typedName: string, password: string): Promise<User | undefined> {
+    let migrated;
+    try {
+      migrated = await this.d.triggers!.userMigration(pool, { userName: typedName, clientId: client.clientId }, { source: 'UserMigration_Authentication', password });
+    } catch (e) {
+      if (e instanceof UserLambdaValidationException) return undefined;
+      throw e;
+    }
+    if (!migrated) return undefined;
+    const user = await this.writer.create(pool, {
+      username: typedName,
+      attributes: migrated.userAttributes,
+      status: migrated.finalUserStatus,
+      password,
+      forceAliasCreation: migrated.forceAliasCreation,
+      creatingAsAdmin: true,
+    });
+    if (migrated.finalUserStatus === 'RESET_REQUIRED') throw new PasswordResetRequiredException('Password reset required for the user');
     return user;
   }
 

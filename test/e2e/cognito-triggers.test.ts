@@ -193,4 +193,25 @@ describe('sign-up and sign-in triggers', () => {
     expect((await s.anonymous.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'dora', PASSWORD } }))).AuthenticationResult).toBeDefined();
     expect(events.slice(-2).map((e) => e.triggerSource)).toEqual(['PreAuthentication_Authentication', 'PostAuthentication_Authentication']);
   });
+
+  it('UserMigration brings in a user the pool does not know, at the first sign-in, with the password typed', async () => {
+    answers.set('UserMigration_Authentication', (e) =>
+      e.request.password === 'Legacy-Passw0rd!'
+        ? { ...e, response: { userAttributes: { email: 'old@example.com', email_verified: 'true' }, finalUserStatus: 'CONFIRMED', messageAction: 'SUPPRESS' } }
+        : { errorMessage: 'bad credentials in the old system', errorType: 'Error' },
+    );
+    const { poolId, ClientId } = await pool({ UserMigration: url });
+    const signIn = (PASSWORD: string) => s.anonymous.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'olduser', PASSWORD } }));
+    await expectError(signIn('Wrong-Passw0rd!'), 'NotAuthorizedException', 'Incorrect username or password.');
+    await expectError(s.admin.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'olduser' })), 'UserNotFoundException');
+    const first = await signIn('Legacy-Passw0rd!');
+    expect(first.AuthenticationResult).toBeDefined();
+    expect(events.at(-1)).toMatchObject({ triggerSource: 'UserMigration_Authentication', userName: 'olduser' });
+    const migrated = await s.admin.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'olduser' }));
+    expect(migrated.UserStatus).toBe('CONFIRMED');
+    expect(migrated.UserAttributes).toContainEqual({ Name: 'email', Value: 'old@example.com' });
+    const calls = events.length;
+    expect((await signIn('Legacy-Passw0rd!')).AuthenticationResult).toBeDefined();
+    expect(events.length).toBe(calls);
+  });
 });
