@@ -171,10 +171,7 @@ export class Authentication {
 
   /** With the password (and any new one) settled: the MFA challenge the pool and user call for, or tokens. */
   private async afterFirstFactor(pool: UserPool, client: UserPoolClient, user: User, source: TokenGenerationSource = 'TokenGeneration_Authentication'): Promise<AuthStep> {
-    const need = await this.mfa.requirement(pool, user);
-    if (need === 'SOFTWARE_TOKEN_MFA') return this.challenge(pool, client, user, 'SOFTWARE_TOKEN_MFA', { USER_ID_FOR_SRP: user.username });
-    if (need === 'MFA_SETUP') return this.challenge(pool, client, user, 'MFA_SETUP', { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]', USER_ID_FOR_SRP: user.username });
-    return this.issueTokens(pool, client, user, source);
+    return (await this.secondFactorChallenge(pool, client, user)) ?? this.issueTokens(pool, client, user, source);
   }
 
   /** The end of a successful API sign-in: PostAuthentication (which may still refuse it), then tokens. */
@@ -219,16 +216,33 @@ export class Authentication {
     if (!session) throw new InvalidParameterException('Missing required parameter Session');
     if (!responses.USERNAME) throw new InvalidParameterException('Missing required parameter USERNAME');
     assertSecretHash(client, responses.USERNAME, responses.SECRET_HASH);
+    const user = await this.passSecondFactor(pool, client, name, session, responses.USERNAME, responses.SOFTWARE_TOKEN_MFA_CODE);
+    return this.issueTokens(pool, client, user, 'TokenGeneration_Authentication');
+  }
+
+  /**
+   * The second factor, for the API and the hosted UI alike: uses up the challenge session, then
+   * checks the code (SOFTWARE_TOKEN_MFA) or that enrolment inside the session finished (MFA_SETUP).
+   */
+  async passSecondFactor(pool: UserPool, client: UserPoolClient, name: 'SOFTWARE_TOKEN_MFA' | 'MFA_SETUP', session: string, username: string, code: string | undefined): Promise<User> {
     const pending = await this.d.challenges.take(sha256Hex(session));
     if (!pending || pending.clientId !== client.clientId || pending.challenge !== name) throw new NotAuthorizedException('Invalid session for the user.');
     if (pending.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Invalid session for the user, session is expired.');
     const user = await this.d.users.findById(pending.userId);
-    const named = user && (responses.USERNAME === user.username || (await this.directory.findBySignInName(pool, responses.USERNAME))?.id === user.id);
+    const named = user && (username === user.username || (await this.directory.findBySignInName(pool, username))?.id === user.id);
     if (!user || !named) throw new NotAuthorizedException('Invalid session for the user.');
     if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
-    if (name === 'SOFTWARE_TOKEN_MFA') await this.mfa.checkSignInCode(pool, user, responses.SOFTWARE_TOKEN_MFA_CODE);
+    if (name === 'SOFTWARE_TOKEN_MFA') await this.mfa.checkSignInCode(pool, user, code);
     else if ((await this.mfa.requirement(pool, user)) !== 'SOFTWARE_TOKEN_MFA') throw new NotAuthorizedException('Software token MFA has not been set up: call AssociateSoftwareToken and VerifySoftwareToken with this session first.');
-    return this.issueTokens(pool, client, user, 'TokenGeneration_Authentication');
+    return user;
+  }
+
+  /** The step after the password (API and hosted UI): the MFA challenge the user owes, with its Session, if any. */
+  async secondFactorChallenge(pool: UserPool, client: UserPoolClient, user: User): Promise<AuthStep | undefined> {
+    const need = await this.mfa.requirement(pool, user);
+    if (need === 'SOFTWARE_TOKEN_MFA') return this.challenge(pool, client, user, 'SOFTWARE_TOKEN_MFA', { USER_ID_FOR_SRP: user.username });
+    if (need === 'MFA_SETUP') return this.challenge(pool, client, user, 'MFA_SETUP', { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]', USER_ID_FOR_SRP: user.username });
+    return undefined;
   }
 
   /**
