@@ -6,6 +6,7 @@ import * as cerbos from './migrations/004-cerbos.ts';
 import * as rbac from './migrations/005-rbac.ts';
 import * as srp from './migrations/006-srp.ts';
 import * as mfa from './migrations/007-mfa.ts';
+import * as customAuth from './migrations/008-custom-auth.ts';
 
 /** Numbered migrations, in order. A new schema change is a new file and one line here. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '005-rbac': rbac,
   '006-srp': srp,
   '007-mfa': mfa,
+  '008-custom-auth': customAuth,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -17,6 +17,7 @@ export async function pruneExpired(db: Kysely<Database>, now: number): Promise<v
   await db.deleteFrom('sessions').where('expires_at', '<', before).execute();
   await db.deleteFrom('challenge_sessions').where('expires_at', '<', now).execute();
   await db.deleteFrom('srp_exchanges').where('expires_at', '<', now).execute();
+  await db.deleteFrom('custom_auth_sessions').where('expires_at', '<', now).execute();
   await db.deleteFrom('codes').where('expires_at', '<', now).execute();
   await db.deleteFrom('signing_keys').where('expires_at', '<', now).execute();
   await db.deleteFrom('auth_failures').where('last_failure_at', '<', before).where('locked_until', '<', now).execute();

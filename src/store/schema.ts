@@ -33,6 +33,7 @@ export interface Database {
   rbac_role_assignments: RbacRoleAssignmentTable;
   srp_exchanges: SrpExchangeTable;
   user_mfa: UserMfaTable;
+  custom_auth_sessions: CustomAuthSessionTable;
 }
 
 export interface UserPoolTable {
@@ -336,4 +337,14 @@ export interface UserMfaTable {
   user_id: string;
   data: string;
   updated_at: number;
+}
+
+export interface CustomAuthSessionTable {
+  id_hash: string;
+  pool_id: string;
+  client_id: string;
+  user_id: string;
+  data: string;
+  created_at: number;
+  expires_at: number;
 }

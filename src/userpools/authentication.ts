@@ -21,6 +21,7 @@ import { assertPasswordConforms } from './password-policy.ts';
 import { srpPoolName } from './password-credentials.ts';
 import { assertSecretHash } from './secret-hash.ts';
 import { SrpSignIn } from './srp-sign-in.ts';
+import { CustomAuth, type CustomAuthStep } from './custom-auth.ts';
 import type { Mfa } from './mfa.ts';
 import type { TokenGenerationSource } from './triggers/pre-token-generation.ts';
 import { triggerUserAttributes } from './triggers/event-common.ts';
@@ -43,6 +44,7 @@ export interface InitiateAuthInput {
   AuthFlow: AuthFlow;
   ClientId: string;
   AuthParameters?: Record<string, string>;
+  ClientMetadata?: Record<string, string>;
 }
 
 /** Which client setting lets each flow through, for public and admin calls. */
@@ -53,6 +55,7 @@ const FLOW_PERMISSION: Record<string, { public?: string; admin?: string }> = {
   REFRESH_TOKEN_AUTH: { public: 'ALLOW_REFRESH_TOKEN_AUTH', admin: 'ALLOW_REFRESH_TOKEN_AUTH' },
   REFRESH_TOKEN: { public: 'ALLOW_REFRESH_TOKEN_AUTH', admin: 'ALLOW_REFRESH_TOKEN_AUTH' },
   USER_SRP_AUTH: { public: 'ALLOW_USER_SRP_AUTH', admin: 'ALLOW_USER_SRP_AUTH' },
+  CUSTOM_AUTH: { public: 'ALLOW_CUSTOM_AUTH', admin: 'ALLOW_CUSTOM_AUTH' },
 };
 
 const INCORRECT = 'Incorrect username or password.';
@@ -72,10 +75,12 @@ export class Authentication {
     private readonly writer: UserWriter,
     private readonly mfa: Mfa,
   ) {
+    this.custom = new CustomAuth(d, directory, guard);
     this.srp = new SrpSignIn(d, directory, guard, (pool, client, user, typedName) => this.preAuthentication(pool, client, user, typedName));
   }
 
   private readonly srp: SrpSignIn;
+  private readonly custom: CustomAuth;
 
   async initiateAuth(input: InitiateAuthInput, caller: { admin: boolean; poolId?: string }): Promise<AuthStep> {
     const { client, pool } = await this.directory.client(input.ClientId);
@@ -84,7 +89,7 @@ export class Authentication {
     const permission = FLOW_PERMISSION[input.AuthFlow]?.[caller.admin ? 'admin' : 'public'];
     if (!permission) {
       throw new InvalidParameterException(
-        input.AuthFlow === 'CUSTOM_AUTH' || input.AuthFlow === 'USER_AUTH'
+        input.AuthFlow === 'USER_AUTH'
           ? `${input.AuthFlow} is not supported by this server yet.`
           : `Invalid AuthFlow ${input.AuthFlow} for ${caller.admin ? 'AdminInitiateAuth' : 'InitiateAuth'}.`,
       );
@@ -94,6 +99,7 @@ export class Authentication {
     }
     if (input.AuthFlow === 'REFRESH_TOKEN_AUTH' || input.AuthFlow === 'REFRESH_TOKEN') return this.refresh(pool, client, params);
     if (input.AuthFlow === 'USER_SRP_AUTH') return this.srp.start(pool, client, params);
+    if (input.AuthFlow === 'CUSTOM_AUTH') return this.customStep(pool, client, await this.custom.start(pool, client, params, input.ClientMetadata));
     return this.passwordAuth(pool, client, params);
   }
 
@@ -161,6 +167,12 @@ export class Authentication {
     });
     if (migrated.finalUserStatus === 'RESET_REQUIRED') throw new PasswordResetRequiredException('Password reset required for the user');
     return user;
+  }
+
+  /** A CUSTOM_AUTH step: the next challenge, or, once the triggers let the user in, what follows a first factor. */
+  private async customStep(pool: UserPool, client: UserPoolClient, step: CustomAuthStep): Promise<AuthStep> {
+    if ('user' in step) return this.afterPassword(pool, client, step.user);
+    return step;
   }
 
   private async afterPassword(pool: UserPool, client: UserPoolClient, user: User): Promise<AuthStep> {
@@ -291,13 +303,14 @@ export class Authentication {
   }
 
   async respondToAuthChallenge(
-    input: { ClientId: string; ChallengeName: string; Session?: string; ChallengeResponses?: Record<string, string> },
+    input: { ClientId: string; ChallengeName: string; Session?: string; ChallengeResponses?: Record<string, string>; ClientMetadata?: Record<string, string> },
     caller: { admin: boolean; poolId?: string },
   ): Promise<AuthStep> {
     const { client, pool } = await this.directory.client(input.ClientId);
     assertClientOfPool(client, caller);
     const responses = input.ChallengeResponses ?? {};
     if (input.ChallengeName === 'PASSWORD_VERIFIER') return this.afterPassword(pool, client, await this.srp.finish(pool, client, responses));
+    if (input.ChallengeName === 'CUSTOM_CHALLENGE') return this.customStep(pool, client, await this.custom.answer(pool, client, input.Session, responses, input.ClientMetadata));
     if (input.ChallengeName === 'SOFTWARE_TOKEN_MFA' || input.ChallengeName === 'MFA_SETUP') return this.secondFactor(pool, client, input.ChallengeName, input.Session, responses);
     if (input.ChallengeName !== 'NEW_PASSWORD_REQUIRED') throw new InvalidParameterException(`Unsupported challenge: ${input.ChallengeName}`);
     if (!input.Session) throw new InvalidParameterException('Missing required parameter Session');

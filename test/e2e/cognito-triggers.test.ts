@@ -11,6 +11,7 @@ import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
   SignUpCommand,
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -213,5 +214,52 @@ describe('sign-up and sign-in triggers', () => {
     const calls = events.length;
     expect((await signIn('Legacy-Passw0rd!')).AuthenticationResult).toBeDefined();
     expect(events.length).toBe(calls);
+  });
+
+  it('CUSTOM_AUTH runs DefineAuthChallenge, CreateAuthChallenge and VerifyAuthChallengeResponse round by round', async () => {
+    // A secret-word challenge with three tries, as in AWS's custom auth examples.
+    answers.set('DefineAuthChallenge_Authentication', (e) => {
+      const session = e.request.session as Array<{ challengeResult: boolean }>;
+      const last = session.at(-1);
+      const response = last?.challengeResult
+        ? { issueTokens: true, failAuthentication: false }
+        : session.length >= 3
+          ? { issueTokens: false, failAuthentication: true }
+          : { challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false };
+      return { ...e, response };
+    });
+    answers.set('CreateAuthChallenge_Authentication', (e) => ({ ...e, response: { publicChallengeParameters: { hint: 'colour of the sky' }, privateChallengeParameters: { answer: 'blue' }, challengeMetadata: 'SKY' } }));
+    answers.set('VerifyAuthChallengeResponse_Authentication', (e) => ({ ...e, response: { answerCorrect: e.request.challengeAnswer === e.request.privateChallengeParameters.answer } }));
+    answers.set('PreSignUp_SignUp', (e) => ({ ...e, response: { autoConfirmUser: true, autoVerifyEmail: false, autoVerifyPhone: false } }));
+    const poolId = (await s.admin.send(new CreateUserPoolCommand({ PoolName: 'custom-auth', LambdaConfig: { PreSignUp: url, DefineAuthChallenge: url, CreateAuthChallenge: url, VerifyAuthChallengeResponse: url } }))).UserPool!.Id!;
+    const ClientId = (await s.admin.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_USER_PASSWORD_AUTH'] }))).UserPoolClient!.ClientId!;
+    await signUp(ClientId, 'fay');
+    const start = () => s.anonymous.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'fay' } }));
+    const answer = (Session: string, ANSWER: string) => s.anonymous.send(new RespondToAuthChallengeCommand({ ClientId, ChallengeName: 'CUSTOM_CHALLENGE', Session, ChallengeResponses: { USERNAME: 'fay', ANSWER } }));
+
+    const first = await start();
+    expect(first).toMatchObject({ ChallengeName: 'CUSTOM_CHALLENGE', ChallengeParameters: { hint: 'colour of the sky', USERNAME: 'fay' } });
+    const second = await answer(first.Session!, 'green');
+    expect(second.ChallengeName).toBe('CUSTOM_CHALLENGE');
+    // A Session is answered once.
+    await expectError(answer(first.Session!, 'blue'), 'NotAuthorizedException', 'Invalid session for the user.');
+    const done = await answer(second.Session!, 'blue');
+    expect(done.AuthenticationResult?.IdToken).toBeDefined();
+    expect(events.filter((e) => e.triggerSource === 'DefineAuthChallenge_Authentication').at(-1)!.request.session).toEqual([
+      { challengeName: 'CUSTOM_CHALLENGE', challengeResult: false, challengeMetadata: 'SKY' },
+      { challengeName: 'CUSTOM_CHALLENGE', challengeResult: true, challengeMetadata: 'SKY' },
+    ]);
+
+    let step = await start();
+    for (const wrong of ['red', 'grey']) step = await answer(step.Session!, wrong);
+    await expectError(answer(step.Session!, 'black'), 'NotAuthorizedException', 'Incorrect username or password.');
+  });
+
+  it('CUSTOM_AUTH is refused for a pool without the custom auth triggers and for a client that does not allow it', async () => {
+    const { ClientId } = await pool({});
+    await expectError(s.anonymous.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'x' } })), 'InvalidParameterException', /CUSTOM_AUTH flow not enabled/);
+    const poolId = (await s.admin.send(new CreateUserPoolCommand({ PoolName: 'no-triggers' }))).UserPool!.Id!;
+    const allowed = (await s.admin.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH'] }))).UserPoolClient!.ClientId!;
+    await expectError(s.anonymous.send(new InitiateAuthCommand({ ClientId: allowed, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'x' } })), 'InvalidParameterException', 'Custom auth lambda trigger is not configured for the user pool.');
   });
 });
