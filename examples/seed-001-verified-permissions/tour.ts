@@ -1,6 +1,8 @@
 /**
- * What `npm run example:001` shows: John and Jane sign in, then call the app with their ID tokens.
+ * What `npm run example:001` shows: John and Jane sign in, the cost center the trigger put in their
+ * ID tokens, then their calls to the app with those tokens.
  */
+import { decodeJwt } from 'jose';
 import { ROADMAP_ID } from './app.ts';
 import { FILE_ID, signIn, USERS } from './setup.ts';
 
@@ -11,6 +13,22 @@ export interface TourStep {
   status: number;
   /** The app's JSON answer (empty for 204). */
   body: { message?: string; decision?: string; principal?: string; determiningPolicies?: string[]; file?: { name: string } };
+}
+
+export interface IdTokenCostCenter {
+  username: string;
+  /** The `costCenter` claim: the pre token generation trigger's. */
+  costCenter: unknown;
+}
+
+/** Signs each user in and reads the `costCenter` claim of their ID token. */
+export async function idTokenCostCenters(opts: { tesseraUrl: string; clientId: string; region?: string }): Promise<IdTokenCostCenter[]> {
+  const out: IdTokenCostCenter[] = [];
+  for (const { username } of USERS) {
+    const { idToken } = await signIn({ tesseraUrl: opts.tesseraUrl, clientId: opts.clientId, username, ...(opts.region && { region: opts.region }) });
+    out.push({ username, costCenter: decodeJwt(idToken).costCenter });
+  }
+  return out;
 }
 
 export async function runTour(opts: { tesseraUrl: string; appUrl: string; clientId: string; region?: string }): Promise<TourStep[]> {
