@@ -423,7 +423,7 @@ export class Authentication {
     const autoVerified = pool.settings.AutoVerifiedAttributes ?? [];
     const prefer = autoVerified.includes('email') && user.attributes.email ? 'email' : autoVerified.includes('phone_number') && user.attributes.phone_number ? 'phone_number' : undefined;
     const via = prefer ? this.codes.channelFor(user, prefer) : undefined;
-    const delivery = via ? await this.codes.issue(pool, user, 'signup', via) : undefined;
+    const delivery = via ? await this.codes.issue(pool, user, 'signup', via, { clientId: client.clientId }) : undefined;
     return { UserConfirmed: false, UserSub: user.id, ...(delivery && { CodeDeliveryDetails: delivery }) };
   }
 
@@ -457,7 +457,7 @@ export class Authentication {
     if (user.status !== 'UNCONFIRMED') throw new InvalidParameterException('User is already confirmed.');
     const via = this.codes.channelFor(user);
     if (!via) throw new InvalidParameterException('No email or phone number is registered for the user.');
-    return { CodeDeliveryDetails: await this.codes.issue(pool, user, 'signup', via) };
+    return { CodeDeliveryDetails: await this.codes.issue(pool, user, 'signup', via, { clientId: client.clientId, source: 'CustomMessage_ResendCode' }) };
   }
 
   async forgotPassword(input: { ClientId: string; SecretHash?: string; Username: string }): Promise<{ CodeDeliveryDetails: CodeDeliveryDetails }> {
@@ -472,7 +472,7 @@ export class Authentication {
     const fallback = user.status === 'UNCONFIRMED' ? this.codes.channelFor(user) : undefined;
     const channel = via ?? fallback;
     if (!channel) throw new InvalidParameterException('Cannot reset password for the user as there is no registered/verified email or phone_number');
-    return { CodeDeliveryDetails: await this.codes.issue(pool, user, 'forgot_password', channel) };
+    return { CodeDeliveryDetails: await this.codes.issue(pool, user, 'forgot_password', channel, { clientId: client.clientId }) };
   }
 
   async confirmForgotPassword(input: { ClientId: string; SecretHash?: string; Username: string; ConfirmationCode: string; Password: string; ClientMetadata?: Record<string, string> }): Promise<void> {

@@ -6,6 +6,8 @@ import { randomDigits } from '../util/random.ts';
 import type { UserPoolDeps } from './context.ts';
 import { maskDestination, renderTemplate } from './messages/message-sender.ts';
 import type { User, UserPool } from './model.ts';
+import type { CustomMessageSource } from './triggers/custom-message.ts';
+import { CLIENT_ID_NOT_APPLICABLE, triggerUserAttributes } from './triggers/event-common.ts';
 
 const VALIDITY_MS: Record<CodePurpose, number> = {
   signup: 24 * 3600_000,
@@ -14,6 +16,14 @@ const VALIDITY_MS: Record<CodePurpose, number> = {
   verify_phone_number: 24 * 3600_000,
 };
 const MAX_ATTEMPTS = 5;
+
+/** The CustomMessage triggerSource of each kind of code, unless the caller names another (ResendCode, UpdateUserAttribute). */
+const DEFAULT_SOURCE: Record<CodePurpose, CustomMessageSource> = {
+  signup: 'CustomMessage_SignUp',
+  forgot_password: 'CustomMessage_ForgotPassword',
+  verify_email: 'CustomMessage_VerifyUserAttribute',
+  verify_phone_number: 'CustomMessage_VerifyUserAttribute',
+};
 
 export interface CodeDeliveryDetails {
   Destination: string;
@@ -42,16 +52,27 @@ export class CodeService {
     return undefined;
   }
 
-  async issue(pool: UserPool, user: User, purpose: CodePurpose, via: CodeDeliveryDetails): Promise<CodeDeliveryDetails> {
+  /**
+   * Issues a code and sends it in the pool's template, or in the message a CustomMessage trigger
+   * writes (`source` is its triggerSource; by default the purpose's own).
+   */
+  async issue(pool: UserPool, user: User, purpose: CodePurpose, via: CodeDeliveryDetails, call: { clientId?: string; source?: CustomMessageSource } = {}): Promise<CodeDeliveryDetails> {
     const code = randomDigits(this.d.random, 6);
     const now = this.d.clock.now();
     await this.d.codes.put({ userId: user.id, purpose, codeHash: hashCode(user.id, code), attempts: 0, createdAt: now, expiresAt: now + VALIDITY_MS[purpose] });
     const s = pool.settings;
-    const template =
+    let template =
       via.DeliveryMedium === 'EMAIL'
         ? (s.VerificationMessageTemplate?.EmailMessage ?? s.EmailVerificationMessage ?? 'Your verification code is {####}. ')
         : (s.VerificationMessageTemplate?.SmsMessage ?? s.SmsVerificationMessage ?? 'Your verification code is {####}. ');
-    const subject = purpose === 'forgot_password' ? 'Your password reset code' : (s.VerificationMessageTemplate?.EmailSubject ?? s.EmailVerificationSubject ?? 'Your verification code');
+    let subject = purpose === 'forgot_password' ? 'Your password reset code' : (s.VerificationMessageTemplate?.EmailSubject ?? s.EmailVerificationSubject ?? 'Your verification code');
+    const custom = this.d.triggers?.has(pool, 'CustomMessage')
+      ? await this.d.triggers.customMessage(pool, { userName: user.username, clientId: call.clientId ?? CLIENT_ID_NOT_APPLICABLE }, { source: call.source ?? DEFAULT_SOURCE[purpose], userAttributes: triggerUserAttributes(user, pool) })
+      : undefined;
+    if (custom) {
+      template = (via.DeliveryMedium === 'EMAIL' ? custom.emailMessage : custom.smsMessage) ?? template;
+      subject = custom.emailSubject ?? subject;
+    }
     await this.deliver({
       poolId: pool.id,
       userId: user.id,

@@ -73,7 +73,7 @@ export class SelfService {
     for (const attr of pool.settings.AutoVerifiedAttributes ?? []) {
       if (attributes[attr] === undefined || attributes[attr] === user.attributes[attr]) continue;
       const via = this.codes.channelFor(fresh, attr);
-      if (via) deliveries.push(await this.codes.issue(pool, fresh, attr === 'email' ? 'verify_email' : 'verify_phone_number', via));
+      if (via) deliveries.push(await this.codes.issue(pool, fresh, attr === 'email' ? 'verify_email' : 'verify_phone_number', via, { ...(clientId && { clientId }), source: 'CustomMessage_UpdateUserAttribute' }));
     }
     return { CodeDeliveryDetailsList: deliveries };
   }

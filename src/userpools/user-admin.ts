@@ -1,4 +1,5 @@
 import { passwordCredentials } from './password-credentials.ts';
+import { CLIENT_ID_NOT_APPLICABLE, triggerUserAttributes } from './triggers/event-common.ts';
 import {
   GroupExistsException,
   InvalidParameterException,
@@ -75,17 +76,22 @@ export class UserAdmin {
 
   private async sendInvitation(pool: UserPool, user: User, temporaryPassword: string, mediums: Array<'EMAIL' | 'SMS'> = ['SMS']): Promise<void> {
     const template = pool.settings.AdminCreateUserConfig.InviteMessageTemplate;
+    const custom = this.d.triggers?.has(pool, 'CustomMessage')
+      ? await this.d.triggers.customMessage(pool, { userName: user.username, clientId: CLIENT_ID_NOT_APPLICABLE }, { source: 'CustomMessage_AdminCreateUser', userAttributes: triggerUserAttributes(user, pool), usernameParameter: '{username}' })
+      : undefined;
     for (const medium of mediums) {
       const destination = medium === 'EMAIL' ? user.attributes.email : user.attributes.phone_number;
       if (!destination) continue;
-      const text = medium === 'EMAIL' ? (template?.EmailMessage ?? 'Your username is {username} and temporary password is {####}. ') : (template?.SMSMessage ?? 'Your username is {username} and temporary password is {####}. ');
+      const text =
+        (medium === 'EMAIL' ? custom?.emailMessage : custom?.smsMessage) ??
+        (medium === 'EMAIL' ? (template?.EmailMessage ?? 'Your username is {username} and temporary password is {####}. ') : (template?.SMSMessage ?? 'Your username is {username} and temporary password is {####}. '));
       await this.d.sender.send({
         poolId: pool.id,
         userId: user.id,
         channel: medium,
         destination,
         purpose: 'invitation',
-        subject: template?.EmailSubject ?? 'Your temporary password',
+        subject: custom?.emailSubject ?? template?.EmailSubject ?? 'Your temporary password',
         body: renderTemplate(text, { code: temporaryPassword, username: user.username }),
       });
     }

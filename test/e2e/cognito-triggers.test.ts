@@ -8,6 +8,7 @@ import {
   AdminGetUserCommand,
   AdminSetUserPasswordCommand,
   ConfirmSignUpCommand,
+  ForgotPasswordCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   InitiateAuthCommand,
@@ -261,5 +262,27 @@ describe('sign-up and sign-in triggers', () => {
     const poolId = (await s.admin.send(new CreateUserPoolCommand({ PoolName: 'no-triggers' }))).UserPool!.Id!;
     const allowed = (await s.admin.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH'] }))).UserPoolClient!.ClientId!;
     await expectError(s.anonymous.send(new InitiateAuthCommand({ ClientId: allowed, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'x' } })), 'InvalidParameterException', 'Custom auth lambda trigger is not configured for the user pool.');
+  });
+
+  it('CustomMessage writes the sign-up and forgot-password messages, with the code put in by Tessera', async () => {
+    answers.delete('PreSignUp_SignUp');
+    answers.set('CustomMessage_SignUp', (e) => ({ ...e, response: { emailSubject: 'Welcome aboard', emailMessage: `Hello ${e.request.userAttributes.email}, your code is ${e.request.codeParameter}.` } }));
+    answers.set('CustomMessage_ForgotPassword', (e) => ({ ...e, response: { emailSubject: 'Reset', emailMessage: `Reset with ${e.request.codeParameter}` } }));
+    const { ClientId } = await pool({ CustomMessage: url });
+    await signUp(ClientId, 'gia');
+    const [welcome] = await s.tessera.outbox.list({ destination: 'gia@example.com' });
+    expect(welcome).toMatchObject({ subject: 'Welcome aboard', body: expect.stringMatching(/^Hello gia@example\.com, your code is \d{6}\.$/) });
+    expect(welcome!.body).toContain(welcome!.code!);
+    expect(events.at(-1)).toMatchObject({ triggerSource: 'CustomMessage_SignUp', request: { codeParameter: '{####}' } });
+    await s.anonymous.send(new ConfirmSignUpCommand({ ClientId, Username: 'gia', ConfirmationCode: welcome!.code! }));
+    await s.anonymous.send(new ForgotPasswordCommand({ ClientId, Username: 'gia' }));
+    const [reset] = await s.tessera.outbox.list({ destination: 'gia@example.com' });
+    expect(reset).toMatchObject({ subject: 'Reset', body: `Reset with ${reset!.code}` });
+  });
+
+  it('refuses a CustomMessage answer that leaves out the code', async () => {
+    answers.set('CustomMessage_SignUp', (e) => ({ ...e, response: { emailMessage: 'No code here' } }));
+    const { ClientId } = await pool({ CustomMessage: url });
+    await expectError(signUp(ClientId, 'hal'), 'InvalidParameterException');
   });
 });
