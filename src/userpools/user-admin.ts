@@ -27,6 +27,8 @@ export interface AdminCreateUserInput {
   MessageAction?: 'RESEND' | 'SUPPRESS';
   DesiredDeliveryMediums?: Array<'EMAIL' | 'SMS'>;
   ForceAliasCreation?: boolean;
+  ValidationData?: AttributeInput[];
+  ClientMetadata?: Record<string, string>;
 }
 
 export interface GroupInput {
@@ -51,6 +53,13 @@ export class UserAdmin {
     const attributes = toAttributeMap(input.UserAttributes);
     const temporary = input.TemporaryPassword ?? this.generatePassword(pool);
     if (input.TemporaryPassword !== undefined) assertPasswordConforms(input.TemporaryPassword, pool.settings.Policies.PasswordPolicy);
+    // Before anything is written; Cognito ignores its auto-confirm answers for admin-created users.
+    await this.d.triggers?.preSignUp(pool, { userName: input.Username, clientId: CLIENT_ID_NOT_APPLICABLE }, {
+      source: 'PreSignUp_AdminCreateUser',
+      userAttributes: attributes,
+      validationData: input.ValidationData ? toAttributeMap(input.ValidationData) : null,
+      ...(input.ClientMetadata && { clientMetadata: input.ClientMetadata }),
+    });
     const user = await this.writer.create(pool, {
       username: input.Username,
       attributes,

@@ -285,4 +285,13 @@ describe('sign-up and sign-in triggers', () => {
     const { ClientId } = await pool({ CustomMessage: url });
     await expectError(signUp(ClientId, 'hal'), 'InvalidParameterException');
   });
+
+  it('PreSignUp also guards AdminCreateUser, with its own trigger source', async () => {
+    answers.set('PreSignUp_AdminCreateUser', (e) => (e.userName === 'blocked' ? { errorMessage: 'not on the list', errorType: 'Error' } : e));
+    const { poolId } = await pool({ PreSignUp: url });
+    await expectError(s.admin.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'blocked', MessageAction: 'SUPPRESS' })), 'UserLambdaValidationException', /^PreSignUp failed with error not on the list/);
+    await expectError(s.admin.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'blocked' })), 'UserNotFoundException');
+    await s.admin.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'welcome', MessageAction: 'SUPPRESS' }));
+    expect(events.at(-1)).toMatchObject({ triggerSource: 'PreSignUp_AdminCreateUser', userName: 'welcome', callerContext: { clientId: 'CLIENT_ID_NOT_APPLICABLE' } });
+  });
 });
