@@ -347,6 +347,31 @@ export class Authentication {
   private async refresh(pool: UserPool, client: UserPoolClient, params: Record<string, string>): Promise<AuthStep> {
     const token = params.REFRESH_TOKEN;
     if (!token) throw new InvalidParameterException('Missing required parameter REFRESH_TOKEN');
+    return this.refreshWith(pool, client, token, (user) => {
+      // Apps compute the hash with the username or, in email-sign-in pools, often with the sub.
+      const given = params.SECRET_HASH;
+      try {
+        assertSecretHash(client, user.username, given);
+      } catch {
+        assertSecretHash(client, user.id, given);
+      }
+    });
+  }
+
+  /**
+   * GetTokensFromRefreshToken, which Amplify v6 refreshes with: the same checks and tokens as
+   * REFRESH_TOKEN_AUTH, the client proving itself with its secret rather than a secret hash.
+   * Refresh tokens are not rotated, so none is returned and the client keeps its own.
+   */
+  async getTokensFromRefreshToken(input: { ClientId: string; RefreshToken: string; ClientSecret?: string }): Promise<{ AuthenticationResult: AuthenticationResult }> {
+    const { client, pool } = await this.directory.client(input.ClientId);
+    const step = await this.refreshWith(pool, client, input.RefreshToken, () => {
+      if (!input.ClientSecret || !constantTimeEqual(input.ClientSecret, client.secret!)) throw new NotAuthorizedException('Client authentication failed.');
+    });
+    return { AuthenticationResult: step.AuthenticationResult! };
+  }
+
+  private async refreshWith(pool: UserPool, client: UserPoolClient, token: string, proveClient: (user: User) => void): Promise<AuthStep> {
     const session = await this.d.sessions.findByRefreshTokenHash(hashRefreshToken(token));
     if (!session || session.clientId !== client.clientId) throw new NotAuthorizedException('Invalid Refresh Token');
     const user = await this.d.users.findById(session.userId);
@@ -355,15 +380,7 @@ export class Authentication {
     if (!user.enabled) throw new NotAuthorizedException('User is disabled.');
     if (session.revokedAt !== null) throw new NotAuthorizedException('Refresh Token has been revoked');
     if (session.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Refresh Token has expired');
-    if (client.secret !== null) {
-      // Apps compute the hash with the username or, in email-sign-in pools, often with the sub.
-      const given = params.SECRET_HASH;
-      try {
-        assertSecretHash(client, user.username, given);
-      } catch {
-        assertSecretHash(client, user.id, given);
-      }
-    }
+    if (client.secret !== null) proveClient(user);
     const tokens = await this.issuer.mint(pool, client, user, session, {}, 'TokenGeneration_RefreshTokens');
     return { AuthenticationResult: this.issuer.result(client, tokens), ChallengeParameters: {} };
   }

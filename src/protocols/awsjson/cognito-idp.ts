@@ -204,6 +204,11 @@ export function cognitoIdentityProvider(up: UserPools, region: string): ServiceT
       RespondToAuthChallenge: op('none', z.object({ ClientId, ChallengeName, Session: Session.optional(), ChallengeResponses: StringMap.optional(), ClientMetadata }), async (i) =>
         up.auth.respondToAuthChallenge(i, { admin: false }),
       ),
+      GetTokensFromRefreshToken: op(
+        'none',
+        z.object({ ClientId, RefreshToken: Token, ClientSecret: z.string().min(1).max(64).optional(), DeviceKey: z.string().max(55).optional(), ClientMetadata }),
+        async (i) => up.auth.getTokensFromRefreshToken(i),
+      ),
       RevokeToken: op('none', z.object({ Token, ClientId, ClientSecret: z.string().min(1).max(64).optional() }), async (i) => up.auth.revokeToken(i)),
 
       // Sign-up and recovery

@@ -481,6 +481,7 @@ describe('SigV4 on the AWS JSON endpoint', () => {
       await call('ForgotPassword', { ClientId, Username: 'walker' });
       await call('ConfirmForgotPassword', { ClientId, Username: 'walker', ConfirmationCode: await latestCode(email), Password: 'Forg0tten-Passw0rd!' });
       tokens = (await call('InitiateAuth', { ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'walker', PASSWORD: 'Forg0tten-Passw0rd!' } })).AuthenticationResult;
+      expect((await call('GetTokensFromRefreshToken', { ClientId, RefreshToken: tokens.RefreshToken })).AuthenticationResult.AccessToken).toBeTruthy();
       // Revoking a refresh token also revokes the access tokens it issued, so each ending gets its own sign-in.
       await call('RevokeToken', { ClientId, Token: tokens.RefreshToken });
       tokens = (await call('InitiateAuth', { ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'walker', PASSWORD: 'Forg0tten-Passw0rd!' } })).AuthenticationResult;
