@@ -1,10 +1,12 @@
+import { createHmac } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Tessera } from '../app.ts';
+import { constantTimeEqual } from '../crypto/constant-time.ts';
 import { TesseraError } from '../errors.ts';
 import { ServerSecretRepository } from '../store/repositories/server-secrets.ts';
-import type { UserPool, UserPoolClient } from '../userpools/model.ts';
+import type { User, UserPool, UserPoolClient } from '../userpools/model.ts';
 import { computeSecretHash } from '../userpools/secret-hash.ts';
 import { CsrfTokens } from './csrf.ts';
 import { openIdConfiguration } from './discovery.ts';
@@ -17,6 +19,22 @@ const AUTHORIZE_KEYS = ['response_type', 'client_id', 'redirect_uri', 'state', '
 const SESSION_COOKIE = 'tessera_session';
 const BROWSER_COOKIE = 'tessera_browser';
 const MAX_PARAM = 2048;
+const MAX_USERNAME = 128;
+/** A challenge session is 86 characters; anything much longer is not one. */
+const MAX_SESSION = 1024;
+
+const SESSION_EXPIRED = 'Your session expired. Please try again.';
+const SIGN_IN_AGAIN = 'Your sign-in session has expired. Sign in again.';
+const ENTER_CODE = 'Enter the 6-digit code from your authenticator app.';
+const CODE_REJECTED = 'The code was not accepted. Sign in again.';
+const SETUP_CODE_REJECTED = 'The code was not accepted. Check that the time on your device is right, then enter the code your app shows now.';
+
+declare const secondFactorPassed: unique symbol;
+/**
+ * A user who owes no further factor. Only `afterPassword` (when the pool asks for none) and the MFA routes (after
+ * `passSecondFactor`) make one, and `finish` takes nothing else, so no route can sign a user in on a password alone.
+ */
+type SignedInUser = User & { readonly [secondFactorPassed]: true };
 
 type Params = { poolId: string };
 type Form = Record<string, string | undefined>;
@@ -33,12 +51,12 @@ export async function registerOAuth(root: FastifyInstance, t: Tessera): Promise<
   await root.register(async (app) => {
     await app.register(cookie);
     await app.register(formbody, { bodyLimit: 64 * 1024 });
-    routes(app, t, oauth, csrf);
+    routes(app, t, oauth, csrf, createHmac('sha256', secret).update('tessera hosted UI: MFA setup secret').digest());
     tokenEndpoints(app, oauth);
   });
 }
 
-function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: CsrfTokens): void {
+function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: CsrfTokens, setupKey: Buffer): void {
   const up = t.userPools;
   // RFC 6749 §3.1: no parameter may appear twice. A repeated form field arrives as an array, which
   // no handler expects; a NUL byte is never legitimate and PostgreSQL text refuses it. Refuse both
@@ -141,8 +159,12 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
   });
 
   /** Signs the browser in (cookie) and sends it on to the client with a code or tokens. */
-  const finish = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, a: ValidAuthorization, user: Parameters<OAuthService['startLogin']>[1]) => {
-    await up.auth.assertHostedSignInComplete(a.pool, user);
+  const finish = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, a: ValidAuthorization, user: SignedInUser) => {
+    try {
+      await up.auth.postAuthentication(a.pool, a.client, user);
+    } catch (e) {
+      return renderLogin(request, reply, a, 400, { error: message(e), username: user.username });
+    }
     const { cookie: value, authTime } = await oauth.startLogin(a.pool, user);
     void reply.setCookie(SESSION_COOKIE, value, { ...cookieOptions(request, a.pool.id), maxAge: LOGIN_SESSION_TTL_MS / 1000 });
     return reply.header('cache-control', 'no-store').redirect(await oauth.complete(a, user, authTime), 302);
@@ -163,6 +185,78 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
     if (e instanceof TesseraError && e.status < 500) return e.name === 'UserNotFoundException' ? 'Incorrect username or password.' : e.message;
     throw e;
   };
+
+  /**
+   * Where a correct password (or a new one) leads: on to the client when the pool asks for no second factor,
+   * else the page of the one the user owes (a code, or enrolling an authenticator app first).
+   */
+  const afterPassword = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, a: ValidAuthorization, user: User, username: string) => {
+    const challenge = await up.auth.secondFactorChallenge(a.pool, a.client, user);
+    if (challenge === undefined) return finish(request, reply, a, user as SignedInUser);
+    const session = challenge.Session ?? '';
+    if (challenge.ChallengeName === 'SOFTWARE_TOKEN_MFA') return mfaCodePage(request, reply, a, { username, session });
+    if (challenge.ChallengeName === 'MFA_SETUP') return mfaSetupPage(request, reply, a, { username, session });
+    throw new Error(`no hosted page for the ${challenge.ChallengeName} challenge`);
+  };
+
+  const mfaCodePage = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, a: ValidAuthorization, p: { username: string; session: string; error?: string; status?: number }) =>
+    sendPage(reply, p.status ?? 200, (nonce) => pages.renderMfaCode({ ...pageContext(request, reply, a, nonce, p.error !== undefined ? { error: p.error } : {}), username: p.username, session: p.session }));
+
+  /** Binds a secret shown on the enrolment page to its session, so the form can carry it back to be shown again. */
+  const setupMac = (session: string, secret: string) => createHmac('sha256', setupKey).update(`${session}\n${secret}`).digest('base64url');
+  const carriedSecret = (session: string, secret: string | undefined, mac: string | undefined): string | undefined =>
+    secret !== undefined && mac !== undefined && /^[A-Z2-7]{16,128}$/.test(secret) && mac.length <= 64 && constantTimeEqual(setupMac(session, secret), mac) ? secret : undefined;
+
+  /** The name the authenticator app lists the account under: the email or phone number people sign in with, else the username. */
+  const accountNameOf = (pool: UserPool, user: User) => {
+    const signInWith = pool.settings.UsernameAttributes ?? [];
+    if (signInWith.includes('email') && user.attributes.email) return user.attributes.email;
+    if (signInWith.includes('phone_number') && user.attributes.phone_number) return user.attributes.phone_number;
+    return user.username;
+  };
+
+  /**
+   * The enrolment page of an MFA_SETUP session: the secret carried back by the form, or a fresh one
+   * (AssociateSoftwareToken inside the session), as text and as a QR code of its otpauth URI.
+   */
+  const mfaSetupPage = async (
+    request: FastifyRequest<{ Params: Params }>,
+    reply: FastifyReply,
+    a: ValidAuthorization,
+    p: { username: string; session: string; secret?: string | undefined; error?: string; status?: number },
+  ) => {
+    const user = await setupUserOf(a, p.session);
+    if (typeof user === 'string') return renderLogin(request, reply, a, 400, { error: user, username: p.username.slice(0, MAX_USERNAME) });
+    const secret = p.secret ?? (await up.mfa.associate(user));
+    const accountName = accountNameOf(a.pool, user);
+    const uri = pages.otpauthUri({ issuer: branding(a.pool).poolName, accountName, secret });
+    const qrCode = await pages.qrCodeDataUrl(uri);
+    return sendPage(reply, p.status ?? 200, (nonce) =>
+      pages.renderMfaSetup({
+        ...pageContext(request, reply, a, nonce, p.error !== undefined ? { error: p.error } : {}),
+        username: p.username,
+        session: p.session,
+        secret,
+        secretMac: setupMac(p.session, secret),
+        otpauthUri: uri,
+        qrCode,
+        accountName,
+      }),
+    );
+  };
+
+  /** The user of a live MFA_SETUP session of this pool, or the message to show on the login page instead. */
+  const setupUserOf = async (a: ValidAuthorization, session: string): Promise<User | string> => {
+    try {
+      const pending = await up.auth.mfaSetupUser(session);
+      return pending.pool.id === a.pool.id && pending.clientId === a.client.clientId ? pending.user : 'Invalid session for the user.';
+    } catch (e) {
+      return message(e);
+    }
+  };
+
+  /** The hidden fields of the MFA forms, present and of a sane length. */
+  const validChallengeFields = (username: string, session: string) => username !== '' && username.length <= MAX_USERNAME && session !== '' && session.length <= MAX_SESSION;
 
   // Discovery and keys.
   app.get<{ Params: Params }>('/:poolId/.well-known/openid-configuration', async (request, reply) => {
@@ -202,7 +296,7 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
     if (!username || !password || username.length > 128 || password.length > 256) return renderLogin(request, reply, a, 400, { error: 'Enter your username and password.', username: username.slice(0, 128) });
     try {
       const outcome = await up.auth.hostedSignIn(a.pool, a.client, username, password);
-      if ('user' in outcome) return await finish(request, reply, a, outcome.user);
+      if ('user' in outcome) return await afterPassword(request, reply, a, outcome.user, username);
       const required = JSON.parse(outcome.challenge.ChallengeParameters?.requiredAttributes ?? '[]') as string[];
       return sendPage(reply, 200, (nonce) =>
         pages.renderNewPassword({ ...pageContext(request, reply, a, nonce), username, session: outcome.challenge.Session!, requiredAttributes: required.map((r) => r.replace(/^userAttributes\./, '')) }),
@@ -232,12 +326,74 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
       sendPage(reply, status, (nonce) => pages.renderNewPassword({ ...pageContext(request, reply, a, nonce, { error }), username, session, requiredAttributes: Object.keys(attributes) }));
     if (!checkCsrf(request, form)) return again('Your session expired. Please sign in again.', 403);
     if ((form.password ?? '') !== (form.confirm_password ?? '')) return again('The passwords do not match.');
+    let user: User;
     try {
-      const user = await up.auth.completeNewPassword(a.pool, a.client, session, username, form.password, attributes);
-      return await finish(request, reply, a, user);
+      user = await up.auth.completeNewPassword(a.pool, a.client, session, username, form.password, attributes);
     } catch (e) {
       return again(message(e));
     }
+    // The session is used up now: a failure from here on goes back to the login page, not to a dead form.
+    try {
+      return await afterPassword(request, reply, a, user, username);
+    } catch (e) {
+      return renderLogin(request, reply, a, 400, { error: message(e), username: username.slice(0, MAX_USERNAME) });
+    }
+  });
+
+  // SOFTWARE_TOKEN_MFA: the code from the user's authenticator app.
+  app.post<{ Params: Params; Body: Form }>('/:poolId/mfa', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    const form = request.body ?? {};
+    const username = form.username ?? '';
+    const session = form.session ?? '';
+    if (!validChallengeFields(username, session)) return renderLogin(request, reply, a, 400, { error: SIGN_IN_AGAIN });
+    if (!checkCsrf(request, form)) return mfaCodePage(request, reply, a, { username, session, error: SESSION_EXPIRED, status: 403 });
+    // Checked before the session is used up, so a mistyped code can be typed again.
+    const code = sixDigits(form.code);
+    if (code === undefined) return mfaCodePage(request, reply, a, { username, session, error: ENTER_CODE, status: 400 });
+    let user: User;
+    try {
+      user = await up.auth.passSecondFactor(a.pool, a.client, 'SOFTWARE_TOKEN_MFA', session, username, code);
+    } catch (e) {
+      // Right or wrong, the code used up the session: the password comes first again.
+      return renderLogin(request, reply, a, 400, { error: e instanceof TesseraError && e.name === 'CodeMismatchException' ? CODE_REJECTED : message(e), username });
+    }
+    return finish(request, reply, a, user as SignedInUser);
+  });
+
+  // MFA_SETUP: enrol an authenticator app inside the sign-in (VerifySoftwareToken), then answer the challenge.
+  app.post<{ Params: Params; Body: Form }>('/:poolId/mfaSetup', async (request, reply) => {
+    const a = await authorize(request, reply);
+    if (!a) return reply;
+    const form = request.body ?? {};
+    const username = form.username ?? '';
+    const session = form.session ?? '';
+    if (!validChallengeFields(username, session)) return renderLogin(request, reply, a, 400, { error: SIGN_IN_AGAIN });
+    // The secret shown before, when the form brings it back untouched; otherwise the page shows a new one.
+    const secret = carriedSecret(session, form.secret, form.secret_mac);
+    if (!checkCsrf(request, form)) {
+      if (secret === undefined) return renderLogin(request, reply, a, 403, { error: 'Your session expired. Please sign in again.', username });
+      return mfaSetupPage(request, reply, a, { username, session, secret, error: SESSION_EXPIRED, status: 403 });
+    }
+    const code = sixDigits(form.code);
+    if (code === undefined) return mfaSetupPage(request, reply, a, { username, session, secret, error: ENTER_CODE, status: 400 });
+    const user = await setupUserOf(a, session);
+    if (typeof user === 'string') return renderLogin(request, reply, a, 400, { error: user, username });
+    try {
+      await up.mfa.verify(a.pool, user, code, undefined, true);
+    } catch (e) {
+      // A wrong code leaves the session usable: the same secret again, to try the next code.
+      if (e instanceof TesseraError && e.name === 'EnableSoftwareTokenMFAException') return mfaSetupPage(request, reply, a, { username, session, secret, error: SETUP_CODE_REJECTED, status: 400 });
+      return renderLogin(request, reply, a, 400, { error: message(e), username });
+    }
+    let done: User;
+    try {
+      done = await up.auth.passSecondFactor(a.pool, a.client, 'MFA_SETUP', session, username, undefined);
+    } catch (e) {
+      return renderLogin(request, reply, a, 400, { error: message(e), username });
+    }
+    return finish(request, reply, a, done as SignedInUser);
   });
 
   app.get<{ Params: Params }>('/:poolId/signup', async (request, reply) => {
@@ -380,6 +536,13 @@ function routes(app: FastifyInstance, t: Tessera, oauth: OAuthService, csrf: Csr
     request.log.error({ err: error }, 'unexpected error in an OAuth endpoint');
     return reply.code(500).send({ error: 'server_error', error_description: 'An internal error occurred.' });
   });
+}
+
+/** A 6-digit code as typed, with any spaces or dashes an app shows it with removed; undefined if it is not one. */
+function sixDigits(value: string | undefined): string | undefined {
+  if (value === undefined || value.length > 32) return undefined;
+  const code = value.replace(/[\s-]/g, '');
+  return /^[0-9]{6}$/.test(code) ? code : undefined;
 }
 
 function withHash(secretHash: string | undefined): { SecretHash?: string } {

@@ -188,10 +188,14 @@ export class Authentication {
 
   /** The end of a successful API sign-in: PostAuthentication (which may still refuse it), then tokens. */
   private async issueTokens(pool: UserPool, client: UserPoolClient, user: User, source: TokenGenerationSource): Promise<AuthStep> {
-    if (this.d.triggers?.has(pool, 'PostAuthentication')) {
-      await this.d.triggers.postAuthentication(pool, { userName: user.username, clientId: client.clientId }, { userAttributes: triggerUserAttributes(user, pool), newDeviceUsed: false });
-    }
+    await this.postAuthentication(pool, client, user);
     return { AuthenticationResult: await this.issuer.start(pool, client, user, { source }), ChallengeParameters: {} };
+  }
+
+  /** PostAuthentication, after every factor and before tokens, for the API and the hosted UI. */
+  async postAuthentication(pool: UserPool, client: UserPoolClient, user: User): Promise<void> {
+    if (!this.d.triggers?.has(pool, 'PostAuthentication')) return;
+    await this.d.triggers.postAuthentication(pool, { userName: user.username, clientId: client.clientId }, { userAttributes: triggerUserAttributes(user, pool), newDeviceUsed: false });
   }
 
   /**
@@ -205,22 +209,14 @@ export class Authentication {
     await this.d.triggers.preAuthentication(pool, { userName: user?.username ?? typedName, clientId: client.clientId }, { userAttributes: user ? triggerUserAttributes(user, pool) : {}, ...(!user && { userNotFound: true }) });
   }
 
-  /**
-   * The hosted UI has no MFA pages yet: a user who owes a second factor is refused there rather
-   * than let through on the password alone.
-   */
-  async assertHostedSignInComplete(pool: UserPool, user: User): Promise<void> {
-    if (await this.mfa.requirement(pool, user)) throw new NotAuthorizedException('This account signs in with multi-factor authentication, which this sign-in page does not offer yet. Sign in through the app.');
-  }
-
   /** The user of a pending MFA_SETUP challenge, for the enrolment steps that run inside it (the session stays usable). */
-  async mfaSetupUser(clientSession: string): Promise<{ pool: UserPool; user: User }> {
+  async mfaSetupUser(clientSession: string): Promise<{ pool: UserPool; user: User; clientId: string }> {
     const pending = await this.d.challenges.peek(sha256Hex(clientSession));
     if (!pending || pending.challenge !== 'MFA_SETUP') throw new NotAuthorizedException('Invalid session for the user.');
     if (pending.expiresAt <= this.d.clock.now()) throw new NotAuthorizedException('Invalid session for the user, session is expired.');
     const user = await this.d.users.findById(pending.userId);
     if (!user) throw new NotAuthorizedException('Invalid session for the user.');
-    return { pool: await this.directory.pool(pending.poolId), user };
+    return { pool: await this.directory.pool(pending.poolId), user, clientId: pending.clientId };
   }
 
   /** Answers SOFTWARE_TOKEN_MFA (the code) or MFA_SETUP (after enrolment inside the session). */

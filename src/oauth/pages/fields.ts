@@ -67,12 +67,13 @@ export function passwordField(opts: {
   return field({ ...opts, type: 'password', required: true });
 }
 
-/** A verification code input. */
-export function codeField(opts: { describedByError: boolean }): SafeHtml {
+/** A verification code input; `label` and `hint` for codes that do not come by message (an authenticator app's). */
+export function codeField(opts: { describedByError: boolean; label?: string; hint?: string }): SafeHtml {
   return field({
     id: 'code',
     name: 'code',
-    label: 'Verification code',
+    label: opts.label ?? 'Verification code',
+    ...(opts.hint !== undefined && { hint: opts.hint }),
     type: 'text',
     autocomplete: 'one-time-code',
     inputmode: 'numeric',

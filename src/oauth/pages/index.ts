@@ -8,4 +8,6 @@ export { renderSignup } from './signup.ts';
 export { renderConfirm } from './confirm.ts';
 export { renderForgotPassword, renderConfirmForgotPassword } from './forgot-password.ts';
 export { renderNewPassword } from './new-password.ts';
+export { renderMfaCode, renderMfaSetup } from './mfa.ts';
+export { otpauthUri, qrCodeDataUrl } from './qr-code.ts';
 export { renderError, renderSignedOut } from './messages.ts';

@@ -52,6 +52,13 @@ form{margin:0}
 .button-secondary{color:var(--link);background:var(--surface);border-color:var(--border)}
 .button-secondary:hover{background:#f9fafb;border-color:var(--text)}
 .inline-link{margin:-4px 0 16px;text-align:right;font-size:.9375rem}
+.steps{margin:0 0 20px;padding:0 0 0 1.25rem}
+.steps li{margin:0 0 12px;padding-left:4px}
+.steps li::marker{font-weight:600}
+.steps p{margin:0 0 8px}
+.steps .hint{margin:0}
+.qr{display:block;width:192px;height:192px;max-width:100%;margin:4px auto 8px;background:#ffffff;image-rendering:pixelated}
+.secret{display:block;padding:10px 12px;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:1rem;letter-spacing:.04em;text-align:center;color:var(--text);background:#f9fafb;border:1px solid var(--divider);border-radius:8px;overflow-wrap:anywhere;user-select:all}
 .secondary{margin:24px 0 0;padding:20px 0 0;border-top:1px solid var(--divider)}
 .secondary-title{margin:0 0 4px;text-align:center;font-size:.9375rem;color:var(--muted)}
 .links{margin:24px 0 0;padding:20px 0 0;border-top:1px solid var(--divider);text-align:center;font-size:.9375rem;color:var(--muted)}
