@@ -102,7 +102,9 @@ export class SessionIssuer {
       groups: groups.map((g) => g.name),
       scopes: session.scopes,
     };
-    const custom = this.d.triggers && (await this.d.triggers.preTokenGeneration(pool, { userName: user.username, clientId: client.clientId }, { source, userAttributes: triggerUserAttributes(user, pool), groups, plan }));
+    const custom = this.d.triggers?.has(pool, 'PreTokenGeneration')
+      ? await this.d.triggers.preTokenGeneration(pool, { userName: user.username, clientId: client.clientId }, { source, userAttributes: triggerUserAttributes(user, pool), groups, plan })
+      : undefined;
     const final = custom ?? plan;
     return this.d.tokens.mint({
       poolId: pool.id,
