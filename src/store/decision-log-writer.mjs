@@ -17,10 +17,18 @@ const appendAll = db.transaction((rows) => {
   for (const r of rows) insert.run(timeOrderedId(r[0]), r[0], r[1], r[2], r[3], r[4], r[5], r[6], JSON.stringify(r[7]), JSON.stringify(r[8]), r[9]);
 });
 
-/** A UUIDv7, as `timeOrderedId` in decision-log.ts makes them: time first, so inserts append. */
+/**
+ * A UUIDv7, as `timeOrderedIds` in decision-log.ts makes them: time first, so inserts append, then a
+ * counter within the millisecond, so decisions of one millisecond keep their order.
+ */
+let lastMs = -1;
+let seq = 0;
 function timeOrderedId(at) {
-  const t = Math.max(0, Math.floor(at)).toString(16).padStart(12, '0').slice(-12);
-  return `${t.slice(0, 8)}-${t.slice(8)}-7${randomUUID().slice(15)}`;
+  const ms = Math.max(0, Math.floor(at));
+  seq = ms === lastMs ? Math.min(seq + 1, 0xfff) : 0;
+  lastMs = ms;
+  const t = ms.toString(16).padStart(12, '0').slice(-12);
+  return `${t.slice(0, 8)}-${t.slice(8)}-7${seq.toString(16).padStart(3, '0')}${randomUUID().slice(18)}`;
 }
 
 parentPort.on('message', (message) => {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { type DecisionRecord, type PendingDecision, timeOrderedId } from '../../authz/decisions/decision-log.ts';
+import { type DecisionRecord, type PendingDecision, timeOrderedIds } from '../../authz/decisions/decision-log.ts';
 import type { Database, DecisionLogTable } from '../schema.ts';
 
 function toRecord(row: DecisionLogTable): DecisionRecord {
@@ -33,9 +33,12 @@ export interface DecisionQuery {
 /** Cedar ids may hold U+0000, which PostgreSQL text cannot: kept as the escape `\u0000`. */
 const storable = (s: string) => s.replaceAll('\0', '\\u0000');
 
+/** One id sequence per process: decisions are written in the order they were made. */
+const nextId = timeOrderedIds();
+
 function toRow(r: PendingDecision): DecisionLogTable {
   return {
-    id: timeOrderedId(r.at, randomUUID()),
+    id: nextId(r.at, randomUUID()),
     at: r.at,
     engine: r.engine,
     scope: r.scope,
