@@ -12,7 +12,7 @@
  * the upstream unchanged and the Lambda-authorized routes live there.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { closeServer, failClosed, listen, runWhenMain } from '../support/http-app.ts';
+import { closeServer, failClosed, listen, runWhenMain, sendJson } from '../support/http-app.ts';
 
 /** What each endpoint returns. */
 export const CATALOGUE: Record<'movies' | 'shows', Array<{ title: string; year: number }>> = {
@@ -60,10 +60,6 @@ export interface RunningApi {
 
 export async function startApi(config: ApiConfig): Promise<RunningApi> {
   const server = createServer((request, response) => {
-    const json = (res: typeof response, status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(body));
-    };
     failClosed(
       'seed-004 api',
       response,
@@ -71,12 +67,12 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
         const path = new URL(request.url ?? '/', 'http://api.invalid').pathname;
         config.onRequest?.({ method: request.method ?? '', path, headers: request.headers });
         const list = Object.hasOwn(API_PATHS, path) ? API_PATHS[path] : undefined;
-        if (!list) return json(response, 404, { message: 'Not Found' });
-        if (request.method !== 'GET') return json(response, 405, { message: 'Method Not Allowed' });
+        if (!list) return sendJson(response, 404, { message: 'Not Found' });
+        if (request.method !== 'GET') return sendJson(response, 405, { message: 'Method Not Allowed' });
         const user = request.headers['x-tessera-username'] ?? request.headers['x-tessera-authorizer-username'];
-        return json(response, 200, { path, user, message: `Hello ${user ?? 'there'}, here are the ${list}.`, items: CATALOGUE[list] });
+        return sendJson(response, 200, { path, user, message: `Hello ${user ?? 'there'}, here are the ${list}.`, items: CATALOGUE[list] });
       },
-      json,
+      sendJson,
     );
   });
   const url = await listen(server, config.host ?? '127.0.0.1', config.port);

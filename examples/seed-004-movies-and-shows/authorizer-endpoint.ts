@@ -8,7 +8,7 @@
  * It listens on loopback: only the gateway, on the same machine, has anything to ask it.
  */
 import { createServer, type Server } from 'node:http';
-import { closeServer, failClosed, listen, runWhenMain } from '../support/http-app.ts';
+import { closeServer, failClosed, listen, runWhenMain, sendJson } from '../support/http-app.ts';
 import { type AuthorizerEvent, createAuthorizer } from './authorizer.ts';
 
 /** The lambda routes of tessera.yaml and the group each needs (the seed's map, under `/lambda`). */
@@ -84,35 +84,31 @@ export async function startAuthorizerEndpoint(config: AuthorizerEndpointConfig):
   });
 
   const server = createServer((request, response) => {
-    const json = (res: typeof response, status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(body));
-    };
     failClosed(
       'seed-004 authorizer',
       response,
       async () => {
-        if (request.method !== 'POST') return json(response, 405, { message: 'Method Not Allowed' });
+        if (request.method !== 'POST') return sendJson(response, 405, { message: 'Method Not Allowed' });
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of request as AsyncIterable<Buffer>) {
           size += chunk.length;
-          if (size > MAX_EVENT_BYTES) return json(response, 413, { message: 'Payload Too Large' });
+          if (size > MAX_EVENT_BYTES) return sendJson(response, 413, { message: 'Payload Too Large' });
           chunks.push(chunk);
         }
         let event: AuthorizerEventV2;
         try {
           event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as AuthorizerEventV2;
         } catch {
-          return json(response, 400, { message: 'Bad Request' });
+          return sendJson(response, 400, { message: 'Bad Request' });
         }
-        if (typeof event?.requestContext?.http?.path !== 'string') return json(response, 400, { message: 'Bad Request' });
+        if (typeof event?.requestContext?.http?.path !== 'string') return sendJson(response, 400, { message: 'Bad Request' });
         config.onEvent?.(event);
         // The seed's handler, as the Lambda runtime would call it. A throw becomes a 500 (failClosed),
         // which the gateway turns into a refusal.
-        return json(response, 200, await authorizer.handler(event));
+        return sendJson(response, 200, await authorizer.handler(event));
       },
-      json,
+      sendJson,
     );
   });
   const url = await listen(server, config.host ?? '127.0.0.1', config.port);

@@ -49,3 +49,9 @@ export async function runWhenMain<T extends { close(): Promise<unknown> }>(modul
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
+
+/** A JSON answer that no cache keeps. */
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  response.end(JSON.stringify(body));
+}
