@@ -74,10 +74,12 @@ export class SessionIssuer {
       revokedAt: null,
     };
     await this.d.sessions.insert(session, hashRefreshToken(refreshToken));
-    if (this.d.events) await this.d.events.signedIn(pool.id, user, (await this.directory.groupsInTokenOrder(user.id)).map((g) => g.name));
+    // Read once: the sign-in event and the tokens both need them.
+    const groups = await this.directory.groupsInTokenOrder(user.id);
+    if (this.d.events) await this.d.events.signedIn(pool.id, user, groups.map((g) => g.name));
     let tokens: MintedTokens;
     try {
-      tokens = await this.mint(pool, client, user, session, opts.idClaims, opts.source);
+      tokens = await this.mint(pool, client, user, session, opts.idClaims, opts.source, groups);
     } catch (e) {
       // A pre token generation trigger that fails leaves no usable session behind.
       await this.d.sessions.revoke(session.originJti, this.d.clock.now());
@@ -90,9 +92,17 @@ export class SessionIssuer {
    * Mints a session's tokens; a pool's pre token generation trigger may change their claims, groups
    * and scopes within Cognito's rules (`source` is the event's triggerSource).
    */
-  async mint(pool: UserPool, client: UserPoolClient, user: User, session: Session, extraIdClaims: Record<string, unknown> = {}, source: TokenGenerationSource = 'TokenGeneration_Authentication'): Promise<MintedTokens> {
+  async mint(
+    pool: UserPool,
+    client: UserPoolClient,
+    user: User,
+    session: Session,
+    extraIdClaims: Record<string, unknown> = {},
+    source: TokenGenerationSource = 'TokenGeneration_Authentication',
+    knownGroups?: Group[],
+  ): Promise<MintedTokens> {
     const { idSeconds, accessSeconds } = tokenLifetimes(client);
-    const groups = await this.directory.groupsInTokenOrder(user.id);
+    const groups = knownGroups ?? (await this.directory.groupsInTokenOrder(user.id));
     // API sign-ins carry only the admin scope; hosted UI (OAuth) sessions carry what was granted.
     const oauth = !(session.scopes.length === 1 && session.scopes[0] === API_SCOPE);
     const plan = {
